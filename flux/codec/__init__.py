@@ -1,0 +1,5 @@
+"""Values to bytes and back: the one seam every stored value goes through."""
+
+from flux.codec.serializers import Codec, JsonSerializer, PickleSerializer, Serializer
+
+__all__ = ["Codec", "JsonSerializer", "PickleSerializer", "Serializer"]

@@ -1,0 +1,1 @@
+"""Adapters that implement `flux.engine.store.ExecutionStore`: SQLite, PostgreSQL, in-memory."""
