@@ -1,0 +1,109 @@
+"""Local mode: `workflow.run()` with no server.
+
+Builds the engine's services from configuration once per thread and settings, and keeps one
+event loop per thread alive between runs. Both matter for speed: opening the database and
+starting a loop each cost more than running a small workflow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import concurrent.futures
+import threading
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+from flux.codec import Codec
+from flux.config import Configuration
+from flux.engine.engine import Engine
+from flux.engine.runtime import Services
+from flux.keyring import secret_cipher, signing_key
+from flux.secret_managers import DatabaseSecretManager
+from flux.storage.factory import create_store
+
+T = TypeVar("T")
+
+_local = threading.local()
+_all_runtimes: list[LocalRuntime] = []
+_lock = threading.Lock()
+# Used when run() is called from a thread that already runs an event loop (a notebook, an
+# async app): the run happens on this thread's own loop instead of failing.
+_offloader: concurrent.futures.ThreadPoolExecutor | None = None
+
+
+class LocalRuntime:
+    def __init__(self) -> None:
+        self._runner = asyncio.Runner()
+        self._engines: dict[tuple[Any, ...], Engine] = {}
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        return self._runner.run(coro)
+
+    async def engine(self) -> Engine:
+        settings = Configuration.get().settings
+        key = (settings.database_url, settings.serializer, settings.home,
+               settings.security.encryption_key)
+        engine = self._engines.get(key)
+        if engine is None:
+            store = create_store(settings.database_url)
+            codec = Codec(settings.serializer, signing_key(settings))
+            secrets = DatabaseSecretManager(store, secret_cipher(settings))
+            engine = self._engines[key] = Engine(Services(store, codec, secrets))
+        return engine
+
+    def close(self) -> None:
+        async def close_stores() -> None:
+            for engine in self._engines.values():
+                await engine.services.store.close()
+
+        try:
+            self._runner.run(close_stores())
+        finally:
+            self._engines.clear()
+            self._runner.close()
+
+
+def _runtime() -> LocalRuntime:
+    runtime: LocalRuntime | None = getattr(_local, "runtime", None)
+    if runtime is None:
+        runtime = _local.runtime = LocalRuntime()
+        with _lock:
+            _all_runtimes.append(runtime)
+    return runtime
+
+
+def run_sync(coro: Coroutine[Any, Any, T]) -> T:
+    """Run an engine coroutine to completion from synchronous code."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return _runtime().run(coro)
+    return _offload().submit(lambda: _runtime().run(coro)).result()
+
+
+def _offload() -> concurrent.futures.ThreadPoolExecutor:
+    global _offloader
+    with _lock:
+        if _offloader is None:
+            _offloader = concurrent.futures.ThreadPoolExecutor(1, "flux-local")
+        return _offloader
+
+
+async def local_engine() -> Engine:
+    return await _runtime().engine()
+
+
+@atexit.register
+def _close_all() -> None:
+    # Closing the stores lets SQLite fold its write-ahead log back into the database file.
+    if _offloader is not None:
+        _offloader.shutdown(wait=True)
+    with _lock:
+        runtimes = list(_all_runtimes)
+        _all_runtimes.clear()
+    for runtime in runtimes:
+        try:
+            runtime.close()
+        except Exception:  # noqa: S112 - best effort at interpreter exit
+            continue
