@@ -55,6 +55,12 @@ def flux_config(
 ) -> Iterator[Configuration]:
     monkeypatch.chdir(tmp_path)
     config = Configuration.get()
-    config.override(database_url=database_url, home=str(tmp_path / ".flux"))
+    # One key for the session: PostgreSQL tests share a database, and rows signed with one
+    # test's key must verify in the next.
+    config.override(
+        database_url=database_url,
+        home=str(tmp_path / ".flux"),
+        security={"encryption_key": "engine-tests-key-0123456789abcdef"},
+    )
     yield config
     config.reset()

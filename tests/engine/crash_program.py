@@ -47,8 +47,5 @@ async def crashy(ctx: ExecutionContext[None]) -> list[str]:
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "start":
-        ctx = crashy.run()
-    else:
-        ctx = crashy.run(execution_id=sys.argv[2])
+    ctx = crashy.run() if sys.argv[1] == "start" else crashy.run(execution_id=sys.argv[2])
     print(json.dumps({"state": ctx.state.value, "output": ctx.output}))

@@ -98,7 +98,10 @@ def test_hello_world_returns_output_and_events() -> None:
     assert not ctx.is_paused and not ctx.is_cancelled
     assert ctx.state is ExecutionState.COMPLETED
     assert [e.type for e in ctx.events] == [
-        E.WORKFLOW_STARTED, E.TASK_STARTED, E.TASK_COMPLETED, E.WORKFLOW_COMPLETED,
+        E.WORKFLOW_STARTED,
+        E.TASK_STARTED,
+        E.TASK_COMPLETED,
+        E.WORKFLOW_COMPLETED,
     ]
     assert ctx.events[2].value == "Hello, World"
 
@@ -145,7 +148,7 @@ def test_unknown_execution_id() -> None:
 
 def test_resuming_a_finished_run_is_refused() -> None:
     ctx = hello_world.run("x")
-    with pytest.raises(ExecutionStateError, match="cannot resume .* COMPLETED"):
+    with pytest.raises(ExecutionStateError, match=r"cannot resume .* COMPLETED"):
         hello_world.resume(ctx.execution_id, "more")
 
 
@@ -161,4 +164,4 @@ def test_to_json_is_json() -> None:
     assert data["execution_id"] == ctx.execution_id
     assert data["state"] == "COMPLETED"
     assert data["output"] == "Hello, J"
-    assert [e["type"] for e in data["events"]][0] == "WORKFLOW_STARTED"
+    assert next(e["type"] for e in data["events"]) == "WORKFLOW_STARTED"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from typing import Any
 
 import pytest
@@ -37,9 +38,6 @@ async def graph_workflow(ctx: ExecutionContext[str]) -> str:
 
 def test_graph_example() -> None:
     assert graph_workflow.run("Graph").output == "Hello, Graph"
-
-
-both_started = asyncio.Event
 
 
 @workflow
@@ -140,12 +138,13 @@ async def parent(ctx: ExecutionContext[str]) -> list[str]:
 
 
 def test_subworkflows_are_durable_steps() -> None:
-    ctx = parent.run("sub")
+    name = f"sub-{uuid.uuid4().hex[:8]}"
+    ctx = parent.run(name)
     assert ctx.is_paused
-    assert child_runs.count("sub") == 1
+    assert child_runs.count(name) == 1
     done = parent.resume(ctx.execution_id, "ok")
-    assert done.output == ["SUB", "SUB!", "ok"]
-    assert child_runs.count("sub") == 1 and child_runs.count("sub!") == 1
+    assert done.output == [name.upper(), name.upper() + "!", "ok"]
+    assert child_runs.count(name) == 1 and child_runs.count(name + "!") == 1
     child_ctx = child.get(f"{ctx.execution_id}-0")
     assert child_ctx.has_succeeded and child_ctx.parent_execution_id == ctx.execution_id
 

@@ -32,7 +32,8 @@ def _env(tmp_path: Path, database_url: str, block: bool) -> dict[str, str]:
 def test_sigkill_between_steps_then_resume(tmp_path: Path, database_url: str) -> None:
     ready = tmp_path / "ready"
     proc = subprocess.Popen(
-        [sys.executable, str(PROGRAM), "start"], cwd=tmp_path,
+        [sys.executable, str(PROGRAM), "start"],
+        cwd=tmp_path,
         env=_env(tmp_path, database_url, block=True),
     )
     deadline = time.monotonic() + 30
@@ -46,8 +47,11 @@ def test_sigkill_between_steps_then_resume(tmp_path: Path, database_url: str) ->
 
     execution_id = (tmp_path / "execution_id").read_text()
     resumed = subprocess.run(
-        [sys.executable, str(PROGRAM), "resume", execution_id], cwd=tmp_path,
-        env=_env(tmp_path, database_url, block=False), capture_output=True, text=True,
+        [sys.executable, str(PROGRAM), "resume", execution_id],
+        cwd=tmp_path,
+        env=_env(tmp_path, database_url, block=False),
+        capture_output=True,
+        text=True,
         timeout=60,
     )
     assert resumed.returncode == 0, resumed.stderr

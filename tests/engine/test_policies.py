@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import time
+import uuid
 from typing import Any
 
 from flux import ExecutionContext, ExecutionEventType, task, workflow
@@ -117,8 +119,9 @@ async def secret_workflow(ctx: ExecutionContext[None]) -> int:
 
 
 def test_retries_until_success() -> None:
-    ctx = retry_workflow.run("r1")
-    assert ctx.output == "ok" and attempts["r1"] == 3
+    key = f"r1-{uuid.uuid4()}"
+    ctx = retry_workflow.run(key)
+    assert ctx.output == "ok" and attempts[key] == 3
     types = [e.type for e in ctx.events]
     assert types.count(E.TASK_RETRY_STARTED) == 2
     assert types.count(E.TASK_RETRY_FAILED) == 1
@@ -126,8 +129,9 @@ def test_retries_until_success() -> None:
 
 
 def test_retries_exhausted() -> None:
-    ctx = exhausted_workflow.run("r2")
-    assert ctx.has_failed and attempts["r2"] == 3
+    key = f"r2-{uuid.uuid4()}"
+    ctx = exhausted_workflow.run(key)
+    assert ctx.has_failed and attempts[key] == 3
     assert isinstance(ctx.output, RetryError)
     assert isinstance(ctx.output.inner_exception, ConnectionError)
 
@@ -147,22 +151,24 @@ def test_fallback() -> None:
 
 
 def test_rollback_runs_on_failure() -> None:
-    ctx = rollback_workflow.run("order-7")
-    assert ctx.has_failed and "order-7" in rolled_back
+    order = f"order-{uuid.uuid4()}"
+    ctx = rollback_workflow.run(order)
+    assert ctx.has_failed and rolled_back.count(order) == 1
     types = [e.type for e in ctx.events]
     assert types.index(E.TASK_ROLLBACK_STARTED) < types.index(E.TASK_ROLLBACK_COMPLETED)
     assert types[-2:] == [E.TASK_FAILED, E.WORKFLOW_FAILED]
 
 
 def test_cache_across_runs_and_ttl() -> None:
-    assert cache_workflow.run(4).output == [40, 4]
-    assert cache_workflow.run(4).output == [40, 4]
-    assert attempts["expensive-4"] == 1
-    assert attempts["short-4"] == 1
-    asyncio.run(asyncio.sleep(0.25))
-    cache_workflow.run(4)
-    assert attempts["expensive-4"] == 1
-    assert attempts["short-4"] == 2
+    x = uuid.uuid4().int % 10**9
+    assert cache_workflow.run(x).output == [x * 10, x]
+    assert cache_workflow.run(x).output == [x * 10, x]
+    assert attempts[f"expensive-{x}"] == 1
+    assert attempts[f"short-{x}"] == 1
+    time.sleep(0.25)
+    cache_workflow.run(x)
+    assert attempts[f"expensive-{x}"] == 1
+    assert attempts[f"short-{x}"] == 2
 
 
 def test_metadata() -> None:

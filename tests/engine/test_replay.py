@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+import uuid
 from typing import Any
 
 import pytest
@@ -15,6 +16,10 @@ from flux.tasks import now, pause, randint, sleep, uuid4
 
 E = ExecutionEventType
 runs: dict[str, int] = {}
+
+
+def _unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
 @task
@@ -33,7 +38,8 @@ async def approval(ctx: ExecutionContext[str]) -> dict[str, Any]:
 
 
 def test_pause_then_resume_returns_the_input_and_replays_values() -> None:
-    ctx = approval.run("p1")
+    key = _unique("p1")
+    ctx = approval.run(key)
     assert ctx.is_paused and not ctx.has_finished
     assert ctx.state is ExecutionState.PAUSED
     recorded = {e.name: e.value for e in ctx.events if e.type is E.TASK_COMPLETED}
@@ -41,17 +47,21 @@ def test_pause_then_resume_returns_the_input_and_replays_values() -> None:
     assert resumed.has_succeeded
     out = resumed.output
     assert out["decision"] == {"approved": True}
-    assert out["before"] == {"time": recorded["now"], "id": recorded["uuid4"],
-                             "n": recorded["randint"]}
-    assert runs["before-p1"] == 1 and runs["after-p1"] == 1
+    assert out["before"] == {
+        "time": recorded["now"],
+        "id": recorded["uuid4"],
+        "n": recorded["randint"],
+    }
+    assert runs[f"before-{key}"] == 1 and runs[f"after-{key}"] == 1
     types = [e.type for e in resumed.events]
     assert E.WORKFLOW_PAUSED in types and E.WORKFLOW_RESUMED in types
 
 
 def test_run_with_execution_id_of_a_paused_run_keeps_it_paused() -> None:
-    ctx = approval.run("p2")
+    key = _unique("p2")
+    ctx = approval.run(key)
     again = approval.run(execution_id=ctx.execution_id)
-    assert again.is_paused and runs["before-p2"] == 1
+    assert again.is_paused and runs[f"before-{key}"] == 1
 
 
 def test_resume_twice_is_refused() -> None:
@@ -129,8 +139,9 @@ async def cancellable(ctx: ExecutionContext[str]) -> str:
 
 def test_cancel_a_live_run_from_another_thread() -> None:
     started_event.clear()
+    key = _unique("c1")
     result: dict[str, Any] = {}
-    thread = threading.Thread(target=lambda: result.update(ctx=cancellable.run("c1")))
+    thread = threading.Thread(target=lambda: result.update(ctx=cancellable.run(key)))
     thread.start()
     assert started_event.wait(10)
     execution_id = _only_running_execution("cancellable")
@@ -139,7 +150,7 @@ def test_cancel_a_live_run_from_another_thread() -> None:
     ctx = result["ctx"]
     assert ctx.is_cancelled and cancelled.is_cancelled
     assert ctx.events[-1].type is E.WORKFLOW_CANCELLED
-    assert runs["undo-c1"] == 1 and runs["cleanup"] >= 1
+    assert runs[f"undo-{key}"] == 1 and runs["cleanup"] >= 1
 
 
 def _only_running_execution(name: str) -> str:

@@ -1,0 +1,63 @@
+"""Entry point of the `flux` command.
+
+Topics are imported only when used, so `flux secrets list` does not pay for importing the
+server. To add a topic, write `flux/cli/<topic>.py` with a click group and list it in `TOPICS`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+
+import click
+
+from flux.config import Configuration
+from flux.errors import ConfigurationError
+
+# command name -> "module:attribute" of its click command or group
+TOPICS: dict[str, str] = {
+    "secrets": "flux.cli.secrets:secrets",
+}
+
+
+class _TopicGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *TOPICS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = TOPICS.get(cmd_name)
+        if target is None:
+            return super().get_command(ctx, cmd_name)
+        module_name, attribute = target.split(":")
+        command = getattr(importlib.import_module(module_name), attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+
+def _configure_logging() -> None:
+    """Flux's own messages at the configured level on stderr; libraries only from WARNING, so
+    that e.g. a first database migration does not fill the terminal."""
+    try:
+        level = Configuration.get().settings.log_level
+    except ConfigurationError as exc:
+        raise click.ClickException(str(exc)) from None
+    logging.basicConfig(
+        level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("flux").setLevel(level)
+
+
+@click.group(cls=_TopicGroup)
+@click.version_option(package_name="flux-orchestrator", prog_name="flux")
+def cli() -> None:
+    """Flux: durable workflow orchestration."""
+    _configure_logging()
+
+
+def main() -> None:
+    cli(prog_name="flux")
+
+
+if __name__ == "__main__":
+    main()

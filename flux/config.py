@@ -1,0 +1,307 @@
+"""Flux configuration: one validated settings object, read from four sources.
+
+Precedence, highest first: `Configuration.override(...)`, environment variables `FLUX_*`
+(`__` separates nested keys: `FLUX_WORKERS__BOOTSTRAP_TOKEN`), `flux.toml` in the current
+directory (table `[flux]`, nested `[flux.workers]` ...; a top-level `[mcp]` table is accepted
+too), `pyproject.toml` `[tool.flux]`, then the defaults below. Nested tables merge key by key
+across sources, so one env var overrides one key of a file's section, not the whole section.
+
+To add a section (e.g. `sandbox`): define a `_Section` subclass and add a field for it to
+`FluxSettings`. Env vars, both TOML files and error messages pick it up with no other change.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import tomllib
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
+from pydantic_settings.sources import EnvSettingsSource
+
+from flux.errors import ConfigurationError
+
+FLUX_TOML = "flux.toml"
+PYPROJECT_TOML = "pyproject.toml"
+ENV_PREFIX = "FLUX_"
+ENV_NESTED_DELIMITER = "__"
+
+# A value under a key whose last part contains one of these never appears in an error message.
+_SENSITIVE_WORDS = ("key", "token", "password", "secret")
+_LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG", "NOTSET")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="ignore", validate_assignment=True)
+
+
+class WorkersSettings(_Section):
+    bootstrap_token: str | None = Field(default=None, repr=False)
+    server_url: str = "http://localhost:8000"
+    default_timeout: int = Field(default=300, ge=0)
+    retry_attempts: int = Field(default=3, ge=0)
+    retry_delay: int = Field(default=1, ge=0)
+    retry_backoff: int = Field(default=2, ge=1)
+
+
+class SecuritySettings(_Section):
+    encryption_key: str | None = Field(default=None, repr=False)
+
+
+class MCPSettings(_Section):
+    name: str = "flux-workflows"
+    host: str = "localhost"
+    port: int = Field(default=8080, ge=0, le=65535)
+    server_url: str = "http://localhost:8000"
+    transport: Literal["sse", "stdio", "streamable-http"] = "sse"
+
+
+class FluxSettings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter=ENV_NESTED_DELIMITER,
+        case_sensitive=False,
+        extra="ignore",
+        validate_assignment=True,
+    )
+
+    debug: bool = False
+    log_level: Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG", "NOTSET"] = "INFO"
+    server_host: str = "localhost"
+    server_port: int = Field(default=8000, ge=0, le=65535)
+    home: str = ".flux"
+    database_url: str = "sqlite:///.flux/flux.db"
+    serializer: Literal["pkl", "json"] = "pkl"
+    workers: WorkersSettings = Field(default_factory=WorkersSettings)
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
+    mcp: MCPSettings = Field(default_factory=MCPSettings)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_log_level(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.upper() in _LOG_LEVELS:
+            return value.upper()
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            env_settings,
+            _TomlTableSource(settings_cls, _flux_toml_table),
+            _TomlTableSource(settings_cls, _pyproject_table),
+        )
+
+
+def _read_toml(name: str) -> dict[str, Any]:
+    path = Path.cwd() / name
+    if not path.is_file():
+        return {}
+    try:
+        with path.open("rb") as file:
+            return tomllib.load(file)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigurationError(f"cannot read configuration file {path}: {exc}") from exc
+
+
+def _table(data: Mapping[str, Any], *keys: str, file: str) -> dict[str, Any]:
+    for key in keys:
+        data = data.get(key, {})
+        if not isinstance(data, Mapping):
+            raise ConfigurationError(f"{file}: [{'.'.join(keys)}] must be a table")
+    return dict(data)
+
+
+def _flux_toml_table() -> dict[str, Any]:
+    data = _read_toml(FLUX_TOML)
+    flux = _table(data, "flux", file=FLUX_TOML)
+    top_mcp = _table(data, "mcp", file=FLUX_TOML)
+    if top_mcp:
+        # `[flux.mcp]` is the more specific spelling, so it wins key by key over `[mcp]`.
+        flux["mcp"] = {**top_mcp, **_table(flux, "mcp", file=FLUX_TOML)}
+    return flux
+
+
+def _pyproject_table() -> dict[str, Any]:
+    return _table(_read_toml(PYPROJECT_TOML), "tool", "flux", file=PYPROJECT_TOML)
+
+
+class _TomlTableSource(PydanticBaseSettingsSource):
+    """One table of a TOML file in the current directory, read when the settings are built."""
+
+    def __init__(
+        self, settings_cls: type[BaseSettings], read: Callable[[], dict[str, Any]]
+    ) -> None:
+        super().__init__(settings_cls)
+        self._data: dict[str, Any] = read()
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return self._data.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return self._data
+
+
+def _deep_merge(base: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in update.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _lookup(data: Mapping[str, Any], path: tuple[str, ...]) -> bool:
+    for key in path:
+        if not isinstance(data, Mapping) or key not in data:
+            return False
+        data = data[key]
+    return True
+
+
+def _env_var_for(path: tuple[str, ...]) -> str:
+    """The env var that supplied `path`: `FLUX_A__B`, or `FLUX_A` when a JSON object was used."""
+    present = {name.upper() for name in os.environ}
+    for end in range(len(path), 0, -1):
+        name = ENV_PREFIX + ENV_NESTED_DELIMITER.join(path[:end]).upper()
+        if name in present:
+            return name
+    return ENV_PREFIX + ENV_NESTED_DELIMITER.join(path).upper()
+
+
+def _origin(path: tuple[str, ...], overrides: Mapping[str, Any]) -> str:
+    """Which source supplied the value at `path`, in precedence order."""
+    if _lookup(overrides, path):
+        return "Configuration.override()"
+    env = EnvSettingsSource(FluxSettings)()
+    if _lookup(env, path):
+        return f"environment variable {_env_var_for(path)}"
+    toml = _read_toml(FLUX_TOML)
+    tables: list[tuple[str, ...]] = [("flux",), ()] if path[:1] == ("mcp",) else [("flux",)]
+    for table in tables:
+        if _lookup(toml, table + path):
+            return f"{FLUX_TOML} (key {'.'.join(table + path)})"
+    if _lookup(_pyproject_table(), path):
+        return f"{PYPROJECT_TOML} (key tool.flux.{'.'.join(path)})"
+    return "default"
+
+
+def _section_model(model: type[BaseModel], name: str) -> type[BaseModel] | None:
+    annotation = model.model_fields[name].annotation
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return None
+
+
+def _field_path(loc: tuple[int | str, ...]) -> tuple[str, ...]:
+    """The settings key of an error location, without pydantic's union/literal suffixes."""
+    path: list[str] = []
+    model: type[BaseModel] | None = FluxSettings
+    for part in loc:
+        if model is None or not isinstance(part, str) or part not in model.model_fields:
+            break
+        path.append(part)
+        model = _section_model(model, part)
+    return tuple(path) or tuple(str(part) for part in loc)
+
+
+def _describe(error: Mapping[str, Any], overrides: Mapping[str, Any]) -> str:
+    path = _field_path(error["loc"])
+    setting = ".".join(path)
+    message = f"invalid setting '{setting}' from {_origin(path, overrides)}: {error['msg']}"
+    sensitive = any(word in path[-1].lower() for word in _SENSITIVE_WORDS)
+    if not sensitive and not isinstance(error["input"], Mapping):
+        message += f" (got {error['input']!r})"
+    return message
+
+
+def _build(overrides: Mapping[str, Any]) -> FluxSettings:
+    try:
+        return FluxSettings(**overrides)
+    except ValidationError as exc:
+        details = "; ".join(_describe(error, overrides) for error in exc.errors())
+        raise ConfigurationError(details) from None
+    except SettingsError as exc:
+        # Raised for a nested section given as an env var whose value is not valid JSON.
+        raise ConfigurationError(f"invalid configuration: {exc}") from None
+
+
+def _check_known(values: Mapping[str, Any], model: type[BaseModel], prefix: str = "") -> None:
+    for key, value in values.items():
+        if key not in model.model_fields:
+            raise ConfigurationError(f"unknown setting '{prefix}{key}' passed to override()")
+        section = _section_model(model, key)
+        if section is not None and isinstance(value, Mapping):
+            _check_known(value, section, f"{prefix}{key}.")
+
+
+class Configuration:
+    """The process-wide settings. `Configuration.get().settings` is cheap: the settings object
+    is built once and kept until `override`, `reload` or `reset`."""
+
+    _instance: ClassVar[Configuration | None] = None
+    _instance_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._overrides: dict[str, Any] = {}
+        self._settings: FluxSettings | None = None
+
+    @classmethod
+    def get(cls) -> Configuration:
+        instance = cls._instance
+        if instance is None:
+            with cls._instance_lock:
+                if cls._instance is None:
+                    cls._instance = cls()
+                instance = cls._instance
+        return instance
+
+    @property
+    def settings(self) -> FluxSettings:
+        settings = self._settings
+        if settings is None:
+            with self._lock:
+                if self._settings is None:
+                    self._settings = _build(self._overrides)
+                settings = self._settings
+        return settings
+
+    def override(self, **values: Any) -> None:
+        """Set values above every other source until `reset()`. Nested dicts merge into their
+        section: `override(workers={"bootstrap_token": "x"})` keeps the other worker settings.
+        A rejected value leaves the previous configuration in place."""
+        _check_known(values, FluxSettings)
+        with self._lock:
+            overrides = _deep_merge(self._overrides, values)
+            self._settings = _build(overrides)
+            self._overrides = overrides
+
+    def reload(self) -> None:
+        """Read the environment and the files again, keeping the overrides."""
+        with self._lock:
+            self._settings = _build(self._overrides)
+
+    def reset(self) -> None:
+        """Forget the overrides; the next access reads the sources again."""
+        with self._lock:
+            self._overrides = {}
+            self._settings = None
