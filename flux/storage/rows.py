@@ -1,0 +1,102 @@
+"""Between `EventRow` / `ExecutionRow` and the named parameters and result tuples of a driver.
+
+Shared by the SQL adapters; each passes its own timestamp converters (ISO text for SQLite,
+datetimes for PostgreSQL), so no dialect detail lives here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from flux.domain.events import ExecutionState
+from flux.engine.store import EventRow, ExecutionRow
+
+Stamp = TypeVar("Stamp")
+
+
+def as_utc(moment: datetime) -> datetime:
+    """`moment` in UTC. A naive datetime is refused: guessing its zone would shift it silently."""
+    if moment.tzinfo is UTC:
+        return moment
+    if moment.utcoffset() is None:
+        raise ValueError(f"naive datetime {moment!r}: Flux stores timezone-aware times only")
+    return moment.astimezone(UTC)
+
+
+def event_params(event: EventRow, stamp: Callable[[datetime], Stamp]) -> dict[str, Any]:
+    return {
+        "execution_id": event.execution_id,
+        "seq": event.seq,
+        "id": event.id,
+        "type": event.type,
+        "source_id": event.source_id,
+        "name": event.name,
+        "value": event.value,
+        "time": stamp(event.time),
+    }
+
+
+def execution_params(row: ExecutionRow, stamp: Callable[[datetime], Stamp]) -> dict[str, Any]:
+    return {
+        "execution_id": row.execution_id,
+        "workflow_name": row.workflow_name,
+        "workflow_version": row.workflow_version,
+        "state": row.state.value,
+        "input": row.input,
+        "output": row.output,
+        "parent_execution_id": row.parent_execution_id,
+        "requests": row.requests,
+        "created_at": stamp(row.created_at),
+        "updated_at": stamp(row.updated_at),
+    }
+
+
+def touch_params(
+    execution_id: str,
+    state: ExecutionState | None,
+    output: bytes | None,
+    updated_at: Stamp,
+) -> dict[str, Any]:
+    return {
+        "b_execution_id": execution_id,
+        "b_state": None if state is None else state.value,
+        "b_output": output,
+        "b_updated_at": updated_at,
+    }
+
+
+def event_from_row(row: Sequence[Any], read_time: Callable[[Any], datetime]) -> EventRow:
+    """`row` in `statements.EVENT_COLUMNS` order."""
+    execution_id, seq, id_, type_, source_id, name, value, time = row
+    return EventRow(execution_id, seq, id_, type_, source_id, name, value, read_time(time))
+
+
+def execution_from_row(row: Sequence[Any], read_time: Callable[[Any], datetime]) -> ExecutionRow:
+    """`row` in `statements.EXECUTION_COLUMNS` order."""
+    execution_id, workflow_name, state, input_, created, updated, version, output, parent, req = row
+    return ExecutionRow(
+        execution_id=execution_id,
+        workflow_name=workflow_name,
+        state=ExecutionState(state),
+        input=input_,
+        created_at=read_time(created),
+        updated_at=read_time(updated),
+        workflow_version=version,
+        output=output,
+        parent_execution_id=parent,
+        requests=req,
+    )
+
+
+def first_taken_seq(batch: Sequence[int], taken: Iterable[int]) -> int:
+    """The seq of `batch` that made an append conflict: the first one already stored, or else
+    (the batch repeats a seq) the first repeated one."""
+    stored = set(taken)
+    seen: set[int] = set()
+    for seq in batch:
+        if seq in stored or seq in seen:
+            return seq
+        seen.add(seq)
+    return batch[0]
