@@ -49,7 +49,13 @@ class Checkpointer:
         event = ExecutionEvent(type, source_id, name, value)
         self._pending.append(
             EventRow(
-                self._ctx.execution_id, self._seq, event.id, type.value, source_id, name, blob,
+                self._ctx.execution_id,
+                self._seq,
+                event.id,
+                type.value,
+                source_id,
+                name,
+                blob,
                 event.time,
             )
         )

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from flux.domain.events import ExecutionEvent, ExecutionEventType, ExecutionState
 from flux.domain.execution_context import ExecutionContext
 from flux.domain.resource_request import ResourceRequest
-from flux.engine.checkpoint import CheckpointError, Checkpointer
+from flux.engine.checkpoint import Checkpointer, CheckpointError
 from flux.engine.replay import History
 from flux.engine.runtime import ActiveRun, Services, current_run, require_run
 from flux.engine.steps import Scope, current_scope
@@ -96,33 +96,80 @@ class Engine:
         execution_id: str | None = None,
         parent_execution_id: str | None = None,
     ) -> ExecutionContext[Any]:
-        ctx: ExecutionContext[Any] = ExecutionContext(
+        ctx = await self.create(
             wf.name,
             input,
-            execution_id,
+            version=wf.version,
             requests=wf.requests,
+            execution_id=execution_id,
             parent_execution_id=parent_execution_id,
-            workflow_version=wf.version,
+            state=_S.RUNNING,
         )
-        cp = Checkpointer(self.services.store, self.services.codec, ctx, seq=0)
-        cp.add(_E.WORKFLOW_STARTED, ctx.execution_id, wf.name, input, state=_S.RUNNING,
-               what="the workflow input")
+        seq = len(ctx.events)
+        return await self._drive(
+            wf, ctx, Checkpointer(self.services.store, self.services.codec, ctx, seq)
+        )
+
+    async def create(
+        self,
+        workflow_name: str,
+        input: Any,
+        *,
+        version: str | None = None,
+        requests: ResourceRequest | None = None,
+        execution_id: str | None = None,
+        parent_execution_id: str | None = None,
+        state: ExecutionState = _S.CREATED,
+    ) -> ExecutionContext[Any]:
+        """Store a new execution. Created RUNNING, it is stored with its WORKFLOW_STARTED
+        event in the same transaction (local runs); otherwise it waits to be run (a server
+        queues it for a worker)."""
+        ctx: ExecutionContext[Any] = ExecutionContext(
+            workflow_name,
+            input,
+            execution_id,
+            state,
+            requests=requests,
+            parent_execution_id=parent_execution_id,
+            workflow_version=version,
+        )
         now = datetime.now(UTC)
         row = ExecutionRow(
-            ctx.execution_id, wf.name, _S.RUNNING,
-            self.services.codec.dumps(input, "the workflow input"), now, now,
-            workflow_version=wf.version, parent_execution_id=parent_execution_id,
-            requests=json.dumps(wf.requests.to_dict()) if wf.requests else None,
+            ctx.execution_id,
+            workflow_name,
+            state,
+            self.services.codec.dumps(input, "the workflow input"),
+            now,
+            now,
+            workflow_version=version,
+            parent_execution_id=parent_execution_id,
+            requests=json.dumps(requests.to_dict()) if requests else None,
         )
+        cp = Checkpointer(self.services.store, self.services.codec, ctx, seq=0)
+        if state is _S.RUNNING:
+            cp.add(_E.WORKFLOW_STARTED, ctx.execution_id, workflow_name, input, state=state)
         await self.services.store.create_execution(row, cp.take_pending())
-        return await self._drive(wf, ctx, cp)
+        return ctx
 
-    async def run_existing(self, wf: WorkflowDefinition, execution_id: str) -> ExecutionContext[Any]:
-        """Finished or paused: returned as recorded. Interrupted: replayed to the end."""
+    async def run_existing(
+        self, wf: WorkflowDefinition, execution_id: str
+    ) -> ExecutionContext[Any]:
+        """Run a created or interrupted execution to its end (replaying what is recorded).
+        A finished or paused one is returned as recorded."""
         ctx, seq = await self._load(wf, execution_id)
         if ctx.state.is_terminal or ctx.state is _S.PAUSED:
             return ctx
         cp = Checkpointer(self.services.store, self.services.codec, ctx, seq)
+        if not ctx.has_started:
+            cp.add(
+                _E.WORKFLOW_STARTED,
+                ctx.execution_id,
+                wf.name,
+                ctx.input,
+                state=_S.RUNNING,
+                what="the workflow input",
+            )
+            await cp.flush()
         return await self._drive(wf, ctx, cp)
 
     async def resume(
@@ -133,8 +180,14 @@ class Engine:
             raise ExecutionStateError(execution_id, ctx.state.value, "resume")
         pause_step = next(e for e in reversed(ctx.events) if e.type is _E.WORKFLOW_PAUSED)
         cp = Checkpointer(self.services.store, self.services.codec, ctx, seq)
-        cp.add(_E.WORKFLOW_RESUMED, pause_step.source_id, wf.name, input, state=_S.RUNNING,
-               what="the resume input")
+        cp.add(
+            _E.WORKFLOW_RESUMED,
+            pause_step.source_id,
+            wf.name,
+            input,
+            state=_S.RUNNING,
+            what="the resume input",
+        )
         return await self._drive(wf, ctx, cp)
 
     async def cancel(self, wf: WorkflowDefinition, execution_id: str) -> ExecutionContext[Any]:
@@ -236,8 +289,14 @@ class Engine:
         wf: WorkflowDefinition, ctx: ExecutionContext[Any], cp: Checkpointer, output: Any
     ) -> None:
         try:
-            cp.add(_E.WORKFLOW_COMPLETED, ctx.execution_id, wf.name, output,
-                   state=_S.COMPLETED, what="the workflow output")
+            cp.add(
+                _E.WORKFLOW_COMPLETED,
+                ctx.execution_id,
+                wf.name,
+                output,
+                state=_S.COMPLETED,
+                what="the workflow output",
+            )
         except SerializationError as exc:
             cp.add(_E.WORKFLOW_FAILED, ctx.execution_id, wf.name, exc, state=_S.FAILED)
 

@@ -44,9 +44,9 @@ class History:
         kind = event.type
         if kind is _E.WORKFLOW_RESUMED:
             # The resume input answers the pause point the run was paused at.
-            self._steps.setdefault(event.source_id, RecordedStep("pause")).resume_value = (
-                event.value
-            )
+            self._steps.setdefault(
+                event.source_id, RecordedStep("pause")
+            ).resume_value = event.value
             return
         if kind.is_workflow_event:
             return

@@ -1,0 +1,172 @@
+"""The worker protocol: registration, dispatch over SSE, claims under a lease, checkpoints.
+
+Sequence (every call after registration carries `Authorization: Bearer <session_token>`):
+
+1. `POST /workers/register` (bootstrap token) with `WorkerRegistration` -> `Registration`.
+2. `GET /workers/{name}/connect`: an SSE stream of `execution_scheduled` (data:
+   `DispatchMessage`), `execution_cancelled` (data: `CancelMessage`) and `keepalive` events.
+   The server treats the stream closing as the worker leaving: its leases are released at
+   once, which is what makes recovery after a crash sub-second.
+3. `POST /workers/{name}/claim/{execution_id}` -> `Claim` (409 if someone else has it).
+4. `GET /workers/{name}/workflows/{workflow}/{version}` -> `WorkflowSource` (cacheable).
+5. `POST /workers/{name}/checkpoint/{execution_id}` with `Checkpoint`: appends only new
+   events. 409 means the lease was lost (fencing): the worker must stop that run at once.
+6. `POST /workers/{name}/heartbeat` with `Heartbeat` every `heartbeat_interval` seconds;
+   renews leases and answers which of them are lost.
+7. `POST /workers/{name}/release/{execution_id}` hands a run back (graceful shutdown).
+
+Values travel as the codec's bytes in base64: the worker encodes with the codec key it got at
+registration, and the server stores them unchanged.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, Field, PlainSerializer
+
+from flux.domain.events import ExecutionState
+
+
+def _decode_b64(value: Any) -> Any:
+    if isinstance(value, str):
+        return base64.b64decode(value.encode("ascii"), validate=True)
+    return value
+
+
+Blob = Annotated[
+    bytes,
+    BeforeValidator(_decode_b64),
+    PlainSerializer(lambda b: base64.b64encode(b).decode("ascii"), return_type=str),
+]
+
+
+class GPUInfo(BaseModel):
+    name: str
+    memory_total: int = Field(description="bytes")
+    memory_free: int = Field(description="bytes")
+
+
+class WorkerResources(BaseModel):
+    cpu_total: int
+    cpu_available: float
+    memory_total: int = Field(description="bytes")
+    memory_available: int = Field(description="bytes")
+    disk_total: int = 0
+    disk_free: int = 0
+    gpus: list[GPUInfo] = Field(default_factory=list)
+
+
+class PackageInfo(BaseModel):
+    name: str
+    version: str
+
+
+class WorkerRegistration(BaseModel):
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+    resources: WorkerResources
+    packages: list[PackageInfo] = Field(default_factory=list)
+    python_version: str
+    platform: str
+    max_concurrency: int = Field(default=100, ge=1)
+
+
+class Registration(BaseModel):
+    session_token: str
+    codec_key: Blob = Field(description="key that signs stored pickles; shared by the fleet")
+    serializer: str = Field(description="'pkl' or 'json': what workers write values with")
+    lease_ttl: float = Field(description="seconds a claim lasts without a heartbeat")
+    heartbeat_interval: float
+
+
+class DispatchMessage(BaseModel):
+    execution_id: str
+    workflow_name: str
+    workflow_version: str | None
+
+
+class CancelMessage(BaseModel):
+    execution_id: str
+
+
+class EventRecord(BaseModel):
+    seq: int
+    id: str
+    type: str
+    source_id: str
+    name: str
+    value: Blob | None = None
+    time: datetime
+
+
+class ExecutionRecord(BaseModel):
+    execution_id: str
+    workflow_name: str
+    workflow_version: str | None
+    state: ExecutionState
+    input: Blob | None = None
+    parent_execution_id: str | None = None
+    requests: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    events: list[EventRecord]
+
+
+class Claim(BaseModel):
+    execution: ExecutionRecord
+    epoch: int = Field(description="fencing token: checkpoints must carry it")
+    lease_expires_at: datetime
+
+
+class WorkflowSource(BaseModel):
+    name: str
+    version: str
+    filename: str | None
+    source: str
+
+
+class Checkpoint(BaseModel):
+    epoch: int
+    events: list[EventRecord]
+    state: ExecutionState | None = None
+    output: Blob | None = None
+
+
+class HeldExecution(BaseModel):
+    execution_id: str
+    epoch: int
+
+
+class Heartbeat(BaseModel):
+    executions: list[HeldExecution] = Field(default_factory=list)
+    resources: WorkerResources | None = None
+
+
+class HeartbeatReply(BaseModel):
+    lost: list[str] = Field(default_factory=list, description="executions no longer held")
+
+
+class Release(BaseModel):
+    epoch: int
+
+
+class CacheLookup(BaseModel):
+    key: str
+
+
+class CacheEntry(BaseModel):
+    key: str
+    value: Blob | None = None
+    expires_at: datetime | None = None
+
+
+class SecretsRequest(BaseModel):
+    execution_id: str
+    epoch: int
+    names: list[str]
+
+
+class SecretsReply(BaseModel):
+    values: dict[str, Any]
