@@ -14,7 +14,9 @@ class ExecutionError(FluxError):
 
     def __init__(self, inner_exception: BaseException | None = None, message: str | None = None):
         self.inner_exception = inner_exception
-        super().__init__(message or (str(inner_exception) if inner_exception else "execution error"))
+        super().__init__(
+            message or (str(inner_exception) if inner_exception else "execution error")
+        )
 
 
 class RetryError(ExecutionError):
@@ -24,7 +26,9 @@ class RetryError(ExecutionError):
         self.attempts = attempts
         self.delay = delay
         self.backoff = backoff
-        super().__init__(inner_exception, f"failed after {attempts} attempt(s): {inner_exception!r}")
+        super().__init__(
+            inner_exception, f"failed after {attempts} attempt(s): {inner_exception!r}"
+        )
 
 
 class ExecutionTimeoutError(ExecutionError):

@@ -42,8 +42,12 @@ class LocalRuntime:
 
     async def engine(self) -> Engine:
         settings = Configuration.get().settings
-        key = (settings.database_url, settings.serializer, settings.home,
-               settings.security.encryption_key)
+        key = (
+            settings.database_url,
+            settings.serializer,
+            settings.home,
+            settings.security.encryption_key,
+        )
         engine = self._engines.get(key)
         if engine is None:
             store = create_store(settings.database_url)
@@ -105,5 +109,5 @@ def _close_all() -> None:
     for runtime in runtimes:
         try:
             runtime.close()
-        except Exception:  # noqa: S112 - best effort at interpreter exit
+        except Exception:
             continue

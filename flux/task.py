@@ -14,7 +14,7 @@ from flux.engine.task_runner import run_task
 __all__ = ["TaskMetadata", "task"]
 
 
-class task:  # noqa: N801 - lower-case like the flux-core decorator it replaces
+class task:
     def __init__(
         self,
         func: Callable[..., Any],
@@ -61,8 +61,17 @@ class task:  # noqa: N801 - lower-case like the flux-core decorator it replaces
     ) -> Callable[[Callable[..., Any]], task]:
         def wrapper(func: Callable[..., Any]) -> task:
             return task(
-                func, name, retry_max_attempts, retry_delay, retry_backoff, timeout,
-                fallback, rollback, secret_requests, cache, metadata,
+                func,
+                name,
+                retry_max_attempts,
+                retry_delay,
+                retry_backoff,
+                timeout,
+                fallback,
+                rollback,
+                secret_requests,
+                cache,
+                metadata,
             )
 
         return wrapper

@@ -25,7 +25,7 @@ WorkflowFunction = Callable[[ExecutionContext[Any]], Awaitable[Any]]
 _registry: dict[str, workflow] = {}
 
 
-class workflow:  # noqa: N801 - lower-case like the flux-core decorator it replaces
+class workflow:
     def __init__(
         self,
         func: WorkflowFunction,
@@ -56,8 +56,9 @@ class workflow:  # noqa: N801 - lower-case like the flux-core decorator it repla
         version: str | None = None,
     ) -> Callable[[WorkflowFunction], workflow]:
         def wrapper(func: WorkflowFunction) -> workflow:
-            return workflow(func, name, secret_requests, requests, schedule, output_storage,
-                            version)
+            return workflow(
+                func, name, secret_requests, requests, schedule, output_storage, version
+            )
 
         return wrapper
 

@@ -123,7 +123,7 @@ def _rebuild_exception(path: str, args: list[str]) -> BaseException:
         cls = getattr(importlib.import_module(module_name), name)
         if isinstance(cls, type) and issubclass(cls, BaseException):
             return cls(*args)
-    except Exception:  # noqa: S110 - any failure falls back to a generic error below
+    except Exception:
         pass
     return ExecutionError(message=f"{name}: {', '.join(args)}")
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class ExecutionState(str, Enum):
+class ExecutionState(StrEnum):
     CREATED = "CREATED"
     SCHEDULED = "SCHEDULED"
     CLAIMED = "CLAIMED"
@@ -32,7 +32,7 @@ _TERMINAL_STATES = frozenset(
 )
 
 
-class ExecutionEventType(str, Enum):
+class ExecutionEventType(StrEnum):
     WORKFLOW_SCHEDULED = "WORKFLOW_SCHEDULED"
     WORKFLOW_CLAIMED = "WORKFLOW_CLAIMED"
     WORKFLOW_STARTED = "WORKFLOW_STARTED"

@@ -8,7 +8,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from flux.engine.runtime import active_run
 from flux.task import task
@@ -65,5 +65,3 @@ async def sleep(duration: float | timedelta) -> None:
 
 
 __all__ = ["choice", "now", "randint", "randrange", "sleep", "uuid4"]
-
-

@@ -25,6 +25,8 @@ async def call(target: workflow | str, *args: Any) -> Any:
     if ctx.has_succeeded:
         return ctx.output
     error = ctx.output
-    raise error if isinstance(error, BaseException) else ExecutionError(
-        message=f"workflow '{wf.name}' ended {ctx.state.value}"
+    raise (
+        error
+        if isinstance(error, BaseException)
+        else ExecutionError(message=f"workflow '{wf.name}' ended {ctx.state.value}")
     )

@@ -25,6 +25,7 @@ async def pause(name: str, output: Any = None) -> Any:
             await cp.commit()
         return recorded.resume_value
     if recorded is None or not recorded.paused:
-        cp.add(ExecutionEventType.TASK_PAUSED, step_id, _STEP_NAME,
-               {"name": name, "output": output})
+        cp.add(
+            ExecutionEventType.TASK_PAUSED, step_id, _STEP_NAME, {"name": name, "output": output}
+        )
     raise PauseRequested(step_id, name, output)
