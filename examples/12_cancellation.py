@@ -12,18 +12,16 @@ import asyncio
 import threading
 
 from flux import ExecutionContext, task, workflow
-from flux.engine.runtime import active_run
 
 started = threading.Event()
 running_execution_id: list[str] = []
 
 
 # The document leaves `long_running_task` and `cleanup` undefined; these are the smallest
-# sensible ones. Local mode has no public way for a task to learn its execution id (flux-core
-# has `await ExecutionContext.get()`), so the engine's `active_run()` hands it to main below.
+# sensible ones. `await ExecutionContext.get()` hands the running execution's id to main below.
 @task
 async def long_running_task():
-    running_execution_id.append(active_run().ctx.execution_id)
+    running_execution_id.append((await ExecutionContext.get()).execution_id)
     started.set()
     await asyncio.sleep(60)
 

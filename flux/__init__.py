@@ -6,7 +6,7 @@ from flux.domain.resource_request import ResourceRequest
 from flux.domain.schedule import cron, interval, once
 from flux.domain.task_metadata import TaskMetadata
 from flux.task import task
-from flux.tasks import call, pause
+from flux.tasks import Graph, call, parallel, pause, pipeline
 from flux.workflow import workflow
 
 __version__ = "0.1.0"
@@ -16,13 +16,16 @@ __all__ = [
     "ExecutionEvent",
     "ExecutionEventType",
     "ExecutionState",
+    "Graph",
     "ResourceRequest",
     "TaskMetadata",
     "call",
     "cron",
     "interval",
     "once",
+    "parallel",
     "pause",
+    "pipeline",
     "task",
     "workflow",
 ]

@@ -8,6 +8,20 @@ from typing import Any
 class FluxError(Exception):
     """Base class of every error Flux raises on purpose."""
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Errors are recorded in the event log. Their __init__ signatures differ from their
+        # `args`, so the default pickling would rebuild them wrongly (or not at all).
+        return (_restore_error, (type(self), self.args, self.__dict__))
+
+
+def _restore_error(
+    cls: type[FluxError], args: tuple[Any, ...], state: dict[str, Any]
+) -> FluxError:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 class ExecutionError(FluxError):
     """A step or workflow failed; `inner_exception` is the original error, when there is one."""

@@ -47,13 +47,12 @@ class PickleSerializer:
         return hmac.digest(self._key, payload, "sha256")
 
     def dumps(self, value: Any, what: str) -> bytes:
-        try:
-            payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception as exc:
-            if isinstance(value, BaseException):
-                # An exception that cannot be pickled is still worth recording as an error.
-                payload = pickle.dumps(_portable_exception(value))
-            else:
+        if isinstance(value, BaseException):
+            payload = _pickled_exception(value)
+        else:
+            try:
+                payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception as exc:
                 raise SerializationError(what, self.name, exc) from exc
         return self._mac(payload) + payload
 
@@ -67,8 +66,17 @@ class PickleSerializer:
         return pickle.loads(payload)
 
 
-def _portable_exception(exc: BaseException) -> ExecutionError:
-    return ExecutionError(message=f"{type(exc).__qualname__}: {exc}")
+def _pickled_exception(exc: BaseException) -> bytes:
+    """An exception, pickled so that it loads back. Many exception classes take other
+    `__init__` arguments than their `args` and pickle but fail to unpickle; those (and the
+    unpicklable ones) are recorded as an ExecutionError carrying the type and message."""
+    try:
+        payload = pickle.dumps(exc, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.loads(payload)
+        return payload
+    except Exception:
+        portable = ExecutionError(message=f"{type(exc).__qualname__}: {exc}")
+        return pickle.dumps(portable, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 class JsonSerializer:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from contextvars import ContextVar
 from typing import Any, Generic, TypeVar
 
 from flux.domain.events import (
@@ -24,6 +25,14 @@ _E = ExecutionEventType
 
 
 class ExecutionContext(Generic[WorkflowInputType]):
+    @classmethod
+    async def get(cls) -> ExecutionContext[Any]:
+        """The context of the run this code is part of (from a task, too)."""
+        ctx = _current.get()
+        if ctx is None:
+            raise RuntimeError("ExecutionContext.get() needs a running workflow")
+        return ctx
+
     def __init__(
         self,
         workflow_name: str,
@@ -184,6 +193,14 @@ class ExecutionContext(Generic[WorkflowInputType]):
             f"ExecutionContext(workflow={self._workflow_name!r}, "
             f"execution_id={self._execution_id!r}, state={self._state.value})"
         )
+
+
+# Set by the engine for the duration of a run; read by ExecutionContext.get().
+_current: ContextVar[ExecutionContext[Any] | None] = ContextVar("flux_execution", default=None)
+
+
+def set_current(ctx: ExecutionContext[Any]) -> None:
+    _current.set(ctx)
 
 
 def _json_fallback(value: Any) -> Any:

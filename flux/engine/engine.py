@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from flux.domain.events import ExecutionEvent, ExecutionEventType, ExecutionState
-from flux.domain.execution_context import ExecutionContext
+from flux.domain.execution_context import ExecutionContext, set_current
 from flux.domain.resource_request import ResourceRequest
 from flux.engine.checkpoint import Checkpointer, CheckpointError
 from flux.engine.replay import History
@@ -266,6 +266,7 @@ class Engine:
         # private to the run and need no reset.
         current_run.set(run)
         current_scope.set(Scope())
+        set_current(run.ctx)
         ctx, cp = run.ctx, run.checkpointer
         try:
             output = await wf.func(ctx)

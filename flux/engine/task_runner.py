@@ -60,10 +60,9 @@ async def _run_step(
             await cp.commit()
             return value
     cp.add(_E.TASK_STARTED, step_id, opts.name, _inputs(args, kwargs), what=_what(opts))
-    call_kwargs = await _injected_kwargs(run, opts, step_id, kwargs)
     token = current_scope.set(Scope(step_id))
     try:
-        value = await _with_policies(run, opts, func, step_id, args, call_kwargs)
+        value, from_fallback = await _with_policies(run, opts, func, step_id, args, kwargs)
         cp.add(_E.TASK_COMPLETED, step_id, opts.name, value, what=_what(opts, "output"))
     except Exception as exc:
         cp.add(_E.TASK_FAILED, step_id, opts.name, exc, what="an exception")
@@ -71,7 +70,8 @@ async def _run_step(
         raise
     finally:
         current_scope.reset(token)
-    if cache_key is not None:
+    # Only the task's own result is cached: a fallback answer must not outlive the outage.
+    if cache_key is not None and not from_fallback:
         expires = datetime.now(UTC) + timedelta(seconds=opts.cache_ttl) if opts.cache_ttl else None
         await run.services.store.cache_set(cache_key, run.services.codec.dumps(value), expires)
     await cp.commit()
@@ -85,9 +85,10 @@ async def _with_policies(
     step_id: str,
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
-) -> Any:
+) -> tuple[Any, bool]:
+    """The step's value, and whether it came from the fallback."""
     try:
-        return await _with_retries(run, opts, func, step_id, args, kwargs)
+        return await _with_retries(run, opts, func, step_id, args, kwargs), False
     except asyncio.CancelledError:
         await _rollback(run, opts, step_id, args, kwargs)
         raise
@@ -96,7 +97,7 @@ async def _with_policies(
             await _rollback(run, opts, step_id, args, kwargs)
             raise
     try:
-        return await _fallback(run, opts, step_id, args, kwargs)
+        return await _fallback(run, opts, step_id, args, kwargs), True
     except Exception:
         await _rollback(run, opts, step_id, args, kwargs)
         raise
@@ -111,7 +112,7 @@ async def _with_retries(
     kwargs: dict[str, Any],
 ) -> Any:
     try:
-        return await _attempt(opts, func, step_id, args, kwargs)
+        return await _attempt(run, opts, func, step_id, args, kwargs)
     except Exception as first_error:
         if opts.retry_max_attempts == 0:
             raise
@@ -123,7 +124,7 @@ async def _with_retries(
         info = {"attempt": attempt, "max_attempts": opts.retry_max_attempts, "delay": wait}
         cp.add(_E.TASK_RETRY_STARTED, step_id, opts.name, info)
         try:
-            value = await _attempt(opts, func, step_id, args, kwargs)
+            value = await _attempt(run, opts, func, step_id, args, kwargs)
         except Exception as exc:
             last_error = exc
             cp.add(_E.TASK_RETRY_FAILED, step_id, opts.name, {**info, "error": exc})
@@ -137,16 +138,20 @@ async def _with_retries(
 
 
 async def _attempt(
+    run: ActiveRun,
     opts: TaskOptions,
     func: Callable[..., Any],
     step_id: str,
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
 ) -> Any:
+    # Secrets are fetched per attempt, inside the policies: a missing secret is a task
+    # failure like any other (retried, then fallback/rollback, then TASK_FAILED recorded).
+    call_kwargs = await _injected_kwargs(run, opts, step_id, kwargs)
     if opts.timeout <= 0:
-        return await _call(func, args, kwargs)
+        return await _call(func, args, call_kwargs)
     try:
-        return await asyncio.wait_for(_call(func, args, kwargs), opts.timeout)
+        return await asyncio.wait_for(_call(func, args, call_kwargs), opts.timeout)
     except TimeoutError:
         raise ExecutionTimeoutError("task", opts.name, step_id, opts.timeout) from None
 
@@ -158,7 +163,7 @@ async def _fallback(
     cp = run.checkpointer
     cp.add(_E.TASK_FALLBACK_STARTED, step_id, opts.name)
     try:
-        value = await _call(opts.fallback, args, _plain_kwargs(kwargs))
+        value = await _call(opts.fallback, args, kwargs)
     except Exception as exc:
         cp.add(_E.TASK_FALLBACK_FAILED, step_id, opts.name, exc)
         raise
@@ -174,7 +179,7 @@ async def _rollback(
     cp = run.checkpointer
     cp.add(_E.TASK_ROLLBACK_STARTED, step_id, opts.name)
     try:
-        value = await _call(opts.rollback, args, _plain_kwargs(kwargs))
+        value = await _call(opts.rollback, args, kwargs)
     except Exception as exc:
         # The original failure is what the caller must see; a failed cleanup is recorded.
         cp.add(_E.TASK_ROLLBACK_FAILED, step_id, opts.name, exc)
@@ -192,7 +197,7 @@ async def _call(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[st
 async def _injected_kwargs(
     run: ActiveRun, opts: TaskOptions, step_id: str, kwargs: dict[str, Any]
 ) -> dict[str, Any]:
-    # Injected after TASK_STARTED is recorded: secret values never reach the event log.
+    # Injected after TASK_STARTED is recorded, so secret values never reach the event log.
     if not opts.secret_requests and not opts.metadata:
         return kwargs
     extra = dict(kwargs)
@@ -201,10 +206,6 @@ async def _injected_kwargs(
     if opts.metadata:
         extra["metadata"] = TaskMetadata(step_id, opts.name)
     return extra
-
-
-def _plain_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in kwargs.items() if k not in ("secrets", "metadata")}
 
 
 def _inputs(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:

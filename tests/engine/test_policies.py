@@ -134,6 +134,9 @@ def test_retries_exhausted() -> None:
     assert ctx.has_failed and attempts[key] == 3
     assert isinstance(ctx.output, RetryError)
     assert isinstance(ctx.output.inner_exception, ConnectionError)
+    stored = exhausted_workflow.get(ctx.execution_id).output
+    assert isinstance(stored, RetryError) and stored.attempts == 2
+    assert str(stored) == str(ctx.output)
 
 
 def test_timeout() -> None:

@@ -1,29 +1,14 @@
-"""Engine behaviours found while writing `examples/` that differ from flux-core's or break
-replay. Each test states what flux-core users expect; they fail until the engine is fixed
-(see the report that came with them)."""
+"""Engine behaviours found while writing `examples/`: secrets fetched inside the task's
+policies, failed lookups recorded for replay, fallback answers never cached."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-
 from flux import ExecutionContext, ExecutionEventType, pause, task, workflow
-from flux.config import Configuration
 from flux.local_runtime import local_engine, run_sync
 
 E = ExecutionEventType
-
-
-@pytest.fixture(autouse=True)
-def project_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.chdir(tmp_path)
-    config = Configuration.get()
-    config.override(database_url=f"sqlite:///{tmp_path / 'flux.db'}", home=str(tmp_path / ".flux"))
-    yield tmp_path
-    config.reset()
 
 
 def save_secret(name: str, value: Any) -> None:
