@@ -170,3 +170,46 @@ class SecretsRequest(BaseModel):
 
 class SecretsReply(BaseModel):
     values: dict[str, Any]
+
+
+class CheckpointItem(BaseModel):
+    execution_id: str
+    checkpoint: Checkpoint
+
+
+class CheckpointBatch(BaseModel):
+    """Checkpoints of several runs in one request (`POST /workers/{name}/checkpoints`): a
+    worker running many executions group-commits them, one HTTP round trip per loop turn."""
+
+    items: list[CheckpointItem]
+
+
+class CheckpointResult(BaseModel):
+    execution_id: str
+    ok: bool
+    status: int = Field(description="what the single-run endpoint would have answered")
+    detail: str | None = None
+
+
+class CheckpointBatchReply(BaseModel):
+    results: list[CheckpointResult]
+
+
+class ClaimNext(BaseModel):
+    """`POST /workers/{name}/claim`: claim up to `max` queued executions this worker fits
+    (oldest first; on PostgreSQL with FOR UPDATE SKIP LOCKED, so workers never collide)."""
+
+    max: int = Field(default=1, ge=1, le=1000)
+
+
+class ClaimBatch(BaseModel):
+    claims: list[Claim]
+
+
+class ChildExecution(BaseModel):
+    """`POST /workers/{name}/executions`: a subworkflow started inline by a run this worker
+    holds; it is created already claimed by the worker and never dispatched on its own."""
+
+    parent_execution_id: str
+    parent_epoch: int
+    execution: ExecutionRecord
