@@ -30,6 +30,18 @@ class TaskOptions:
         if self.timeout < 0:
             raise ValueError(f"task '{self.name}': timeout must be >= 0 (0 means none)")
 
+    @property
+    def is_plain(self) -> bool:
+        """No policy applies: the step can call the function directly."""
+        return not (
+            self.retry_max_attempts
+            or self.timeout
+            or self.fallback
+            or self.rollback
+            or self.secret_requests
+            or self.metadata
+        )
+
     def retry_wait(self, attempt: int) -> float:
         """Seconds to wait before retry number `attempt` (1-based)."""
         return float(self.retry_delay * self.retry_backoff ** (attempt - 1))

@@ -87,6 +87,11 @@ async def _with_policies(
     kwargs: dict[str, Any],
 ) -> tuple[Any, bool]:
     """The step's value, and whether it came from the fallback."""
+    if opts.is_plain:
+        # Most steps have no policy; skipping four coroutine frames per step matters in
+        # 10,000-step fan-outs (fewer allocations, fewer garbage-collector passes).
+        result = func(*args, **kwargs)
+        return (await result if inspect.isawaitable(result) else result), False
     try:
         return await _with_retries(run, opts, func, step_id, args, kwargs), False
     except asyncio.CancelledError:
