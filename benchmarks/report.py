@@ -92,6 +92,8 @@ def format_value(value: float, unit: str) -> str:
         return f"{value:.2f} ms"
     if unit == "s":
         return f"{value:#.3g} s"
+    if unit == "/s":
+        return f"{value:,.1f} /s"
     return f"{value:g} {unit}"
 
 

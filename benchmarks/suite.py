@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import local_engine
+from benchmarks import local_engine, server_group
 from benchmarks.engines import Engine, flux_core_engine, flux_engine
 from benchmarks.harness import Settings
 from benchmarks.report import Row, missed_targets, render_notes, render_table, write_json
@@ -21,7 +21,7 @@ REPO = BENCHMARKS.parent
 FLUX_CORE_VENV = BENCHMARKS / ".venvs" / "flux-core"
 
 # One module per benchmark group; each has IDS and run(engines, settings, ids) -> rows.
-GROUPS = (local_engine,)
+GROUPS = (local_engine, server_group)
 KNOWN_IDS = tuple(bench_id for group in GROUPS for bench_id in group.IDS)
 
 
@@ -34,7 +34,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--only", help=f"comma-separated ids out of {', '.join(KNOWN_IDS)}")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     parser.add_argument(
-        "--timeout", type=float, default=120.0, help="seconds per workload process (default 120)"
+        "--timeout",
+        type=float,
+        default=120.0,
+        help="seconds per workload process or server measurement (default 120)",
     )
     args = parser.parse_args(argv)
     args.ids = selected_ids(parser, args.only)

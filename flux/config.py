@@ -52,6 +52,23 @@ class WorkersSettings(_Section):
     retry_attempts: int = Field(default=3, ge=0)
     retry_delay: int = Field(default=1, ge=0)
     retry_backoff: int = Field(default=2, ge=1)
+    # Distributed mode (see docs/distributed.md): a claim lasts `lease_ttl` seconds unless a
+    # heartbeat renews it; a run that lost its worker `max_attempts` times ends FAILED.
+    lease_ttl: float = Field(default=5.0, gt=0)
+    heartbeat_interval: float = Field(default=1.0, gt=0)
+    max_attempts: int = Field(default=3, ge=1)
+    # The worker process (`flux start worker`): how many executions it runs at once, and how
+    # long a SIGTERM lets running ones finish before the rest are handed back to the server.
+    max_concurrency: int = Field(default=100, ge=1)
+    shutdown_grace: float = Field(default=30.0, ge=0)
+
+
+class ServerSettings(_Section):
+    sync_timeout: float = Field(default=60.0, gt=0, description="seconds a sync call waits")
+    embedded_worker: bool = True
+    max_upload_bytes: int = Field(default=1024 * 1024, ge=1)
+    # An offer not claimed within this many seconds is offered again (maybe elsewhere).
+    dispatch_offer_timeout: float = Field(default=2.0, gt=0)
 
 
 class SecuritySettings(_Section):
@@ -85,6 +102,7 @@ class FluxSettings(BaseSettings):
     workers: WorkersSettings = Field(default_factory=WorkersSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     mcp: MCPSettings = Field(default_factory=MCPSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -14,9 +14,7 @@ class FluxError(Exception):
         return (_restore_error, (type(self), self.args, self.__dict__))
 
 
-def _restore_error(
-    cls: type[FluxError], args: tuple[Any, ...], state: dict[str, Any]
-) -> FluxError:
+def _restore_error(cls: type[FluxError], args: tuple[Any, ...], state: dict[str, Any]) -> FluxError:
     error = cls.__new__(cls)
     error.args = args
     error.__dict__.update(state)

@@ -61,7 +61,7 @@ class ExecutionView(BaseModel):
 
 
 class ExecutionList(BaseModel):
-    count: int
+    count: int = Field(description="all executions matching the filters, not just this page")
     limit: int
     offset: int
     executions: list[ExecutionView]

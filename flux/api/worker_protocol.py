@@ -8,12 +8,28 @@ Sequence (every call after registration carries `Authorization: Bearer <session_
    The server treats the stream closing as the worker leaving: its leases are released at
    once, which is what makes recovery after a crash sub-second.
 3. `POST /workers/{name}/claim/{execution_id}` -> `Claim` (409 if someone else has it).
-4. `GET /workers/{name}/workflows/{workflow}/{version}` -> `WorkflowSource` (cacheable).
+4. `GET /workers/{name}/workflows/{workflow}/{version}` -> `WorkflowSource` (cacheable);
+   `GET /workers/{name}/workflows/{workflow}` -> the latest version's `WorkflowSource`.
 5. `POST /workers/{name}/checkpoint/{execution_id}` with `Checkpoint`: appends only new
    events. 409 means the lease was lost (fencing): the worker must stop that run at once.
 6. `POST /workers/{name}/heartbeat` with `Heartbeat` every `heartbeat_interval` seconds;
    renews leases and answers which of them are lost.
-7. `POST /workers/{name}/release/{execution_id}` hands a run back (graceful shutdown).
+7. `POST /workers/{name}/release/{execution_id}` with `Release` hands a run back (graceful
+   shutdown; does not count as a failed attempt). 204; 409 when not held at that epoch.
+
+Also (all with the session token; 401 missing/unknown token, 403 token of another worker):
+- `POST /workers/{name}/claim` with `ClaimNext` -> `ClaimBatch` (possibly empty).
+- `POST /workers/{name}/checkpoints` with `CheckpointBatch` -> `CheckpointBatchReply`.
+- `POST /workers/{name}/executions` with `ChildExecution` -> `Claim`: creates the child claimed
+  by this worker, or (replay) takes the existing child over with a new epoch and its events.
+- `POST /workers/{name}/secrets` with `SecretsRequest` -> `SecretsReply` (404 names the missing
+  secrets; 409 when the run is not held at that epoch).
+- `POST /workers/{name}/cache/get` with `CacheLookup` -> `CacheEntry` (value null: no entry);
+  `PUT /workers/{name}/cache` with `CacheEntry` -> 204.
+- `POST /workers/{name}/disconnect`: graceful leave; held runs go back to the queue.
+
+Status codes: checkpoint 204 on success, 409 lease lost / not held / seq taken (stop the run),
+404 unknown execution; claim 200, 409 not claimable (taken, finished), 404 unknown.
 
 Values travel as the codec's bytes in base64: the worker encodes with the codec key it got at
 registration, and the server stores them unchanged.

@@ -17,7 +17,10 @@ from flux.errors import ConfigurationError
 
 # command name -> "module:attribute" of its click command or group
 TOPICS: dict[str, str] = {
+    "execution": "flux.cli.execution:execution",
     "secrets": "flux.cli.secrets:secrets",
+    "start": "flux.cli.start:start",
+    "workflow": "flux.cli.workflow:workflow",
 }
 
 

@@ -1,4 +1,5 @@
-"""`flux secrets`: manage the encrypted secrets of the store named by `database_url`."""
+"""`flux secrets`: manage encrypted secrets on a Flux server, or with `--local` directly in the
+store named by `database_url` (for use with no server, e.g. local `workflow.run()`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from typing import Any, TypeVar
 
 import click
 
+from flux.cli.remote import ServerUnreachable, server_client, server_url_option
+from flux.client import FluxClient
 from flux.config import Configuration
 from flux.errors import FluxError
 from flux.keyring import secret_cipher
@@ -17,6 +20,7 @@ from flux.secret_managers import DatabaseSecretManager, SecretManager
 from flux.storage.factory import create_store
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 async def _with_manager(action: Callable[[SecretManager], Awaitable[T]]) -> T:
@@ -29,11 +33,56 @@ async def _with_manager(action: Callable[[SecretManager], Awaitable[T]]) -> T:
         await store.close()
 
 
-def _run(action: Callable[[SecretManager], Awaitable[T]]) -> T:
+def _run_local(action: Callable[[SecretManager], Awaitable[T]]) -> T:
     try:
         return asyncio.run(_with_manager(action))
     except (FluxError, ValueError, TypeError) as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def _dispatch(
+    local: bool,
+    server_url: str | None,
+    on_local: Callable[[SecretManager], Awaitable[T]],
+    on_server: Callable[[FluxClient], T],
+) -> T:
+    """Run on the server; with `--local`, or when no server runs at the default address, on
+    the local database. The local flow of flux-core's docs (secrets for `workflow.run()` with
+    no server) keeps working, and a note on stderr says where the secret went."""
+    if local and server_url is not None:
+        raise click.UsageError("--local and --server-url exclude each other")
+    if local:
+        return _run_local(on_local)
+    try:
+        with server_client(server_url) as client:
+            return on_server(client)
+    except ServerUnreachable as exc:
+        if server_url is not None or exc.answered:
+            raise ServerUnreachable(
+                f"{exc.message}, or add --local to use the local database"
+            ) from None
+    database = Configuration.get().settings.database_url
+    click.echo(f"No Flux server is running; using the local database ({database}).", err=True)
+    return _run_local(on_local)
+
+
+def _where(command: F) -> F:
+    """`--local` or `--server-url`: which of the two places a command works on."""
+    command = server_url_option(command)
+    return click.option(
+        "--local",
+        is_flag=True,
+        help="Work on the local database (`database_url`) instead of a Flux server.",
+    )(command)
+
+
+def _delete_on_server(client: FluxClient, name: str) -> bool:
+    client.delete_secret(name)  # a missing name is a 404, raised as an error
+    return True
+
+
+async def _one(manager: SecretManager, name: str) -> Any:
+    return (await manager.get([name]))[name]
 
 
 def _read_value() -> str:
@@ -52,13 +101,20 @@ def _printable(value: Any) -> str:
 
 @click.group()
 def secrets() -> None:
-    """Manage secrets. Values are stored encrypted; `list` shows names only."""
+    """Manage secrets. Values are stored encrypted; `list` shows names only.
+
+    Commands talk to the Flux server (`--server-url`, default setting workers.server_url);
+    with `--local` they use the local database instead.
+    """
 
 
 @secrets.command("list")
-def list_secrets() -> None:
+@_where
+def list_secrets(local: bool, server_url: str | None) -> None:
     """List the names of all secrets."""
-    names = _run(lambda manager: manager.all())
+    names = _dispatch(
+        local, server_url, lambda manager: manager.all(), lambda client: client.list_secrets()
+    )
     for name in names:
         click.echo(name)
     if not names:
@@ -68,23 +124,35 @@ def list_secrets() -> None:
 @secrets.command("set")
 @click.argument("name")
 @click.argument("value", required=False)
-def set_secret(name: str, value: str | None) -> None:
+@_where
+def set_secret(name: str, value: str | None, local: bool, server_url: str | None) -> None:
     """Create or replace secret NAME.
 
     Without VALUE the value is read from stdin (a hidden prompt on a terminal), which keeps it
     out of the shell history.
     """
     secret = _read_value() if value is None else value
-    _run(lambda manager: manager.save(name, secret))
+    _dispatch(
+        local,
+        server_url,
+        lambda manager: manager.save(name, secret),
+        lambda client: client.set_secret(name, secret),
+    )
     click.echo(f"Secret '{name}' saved.")
 
 
 @secrets.command("get")
 @click.argument("name")
 @click.option("--yes", "-y", is_flag=True, help="Print the value without asking first.")
-def get_secret(name: str, yes: bool) -> None:
+@_where
+def get_secret(name: str, yes: bool, local: bool, server_url: str | None) -> None:
     """Print the value of secret NAME (asks for confirmation first)."""
-    value = _run(lambda manager: manager.get([name]))[name]
+    value = _dispatch(
+        local,
+        server_url,
+        lambda manager: _one(manager, name),
+        lambda client: client.get_secret(name).value,
+    )
     if not yes:
         click.confirm(f"Print the value of secret '{name}' to the terminal?", abort=True, err=True)
     click.echo(_printable(value))
@@ -92,8 +160,15 @@ def get_secret(name: str, yes: bool) -> None:
 
 @secrets.command("remove")
 @click.argument("name")
-def remove_secret(name: str) -> None:
+@_where
+def remove_secret(name: str, local: bool, server_url: str | None) -> None:
     """Delete secret NAME."""
-    if not _run(lambda manager: manager.remove(name)):
+    removed = _dispatch(
+        local,
+        server_url,
+        lambda manager: manager.remove(name),
+        lambda client: _delete_on_server(client, name),
+    )
+    if not removed:
         raise click.ClickException(f"secret '{name}' not found")
     click.echo(f"Secret '{name}' removed.")

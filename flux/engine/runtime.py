@@ -18,6 +18,13 @@ class SecretSource(Protocol):
     async def get(self, names: list[str]) -> dict[str, Any]: ...
 
 
+class WorkflowResolver(Protocol):
+    """Finds a workflow by name for `call("name")` when the edge running the code knows
+    workflows this process has not imported (a worker fetches them from its server)."""
+
+    async def resolve(self, name: str) -> Any: ...
+
+
 @dataclass(slots=True)
 class Services:
     """What running workflow code needs from the outside, injected by the edge that runs it."""
@@ -25,6 +32,7 @@ class Services:
     store: ExecutionStore
     codec: Codec
     secrets: SecretSource
+    workflows: WorkflowResolver | None = None
 
 
 @dataclass(slots=True)

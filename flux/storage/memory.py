@@ -8,13 +8,32 @@ passed or got back cannot change what is "stored", as with a real database.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from flux.domain.events import ExecutionState, utcnow
+from flux.domain.events import ExecutionEventType, ExecutionState, utcnow
 from flux.engine.store import EventConflictError, EventRow, ExecutionExistsError, ExecutionRow
+from flux.orchestrator.store import (
+    HELD_STATES,
+    CheckpointWrite,
+    Lease,
+    LeaseLostError,
+    QueuedRun,
+    ReleasePolicy,
+    RunRow,
+    StateConflictError,
+    Transition,
+    WorkerRow,
+    WorkflowRow,
+    crash_release_state,
+    lease_lost_detail,
+    server_event,
+)
 from flux.storage.rows import as_utc, first_taken_seq
+
+_E = ExecutionEventType
+_S = ExecutionState
 
 
 def _event_copy(event: EventRow) -> EventRow:
@@ -27,6 +46,9 @@ class InMemoryStore:
         self._events: dict[str, dict[int, EventRow]] = {}
         self._cache: dict[str, tuple[bytes, datetime | None]] = {}
         self._secrets: dict[str, bytes] = {}
+        self._leases: dict[str, Lease] = {}
+        self._workflows: dict[tuple[str, str], WorkflowRow] = {}
+        self._workers: dict[str, WorkerRow] = {}
 
     async def create_execution(self, execution: ExecutionRow, events: Sequence[EventRow]) -> None:
         if execution.execution_id in self._executions:
@@ -40,6 +62,7 @@ class InMemoryStore:
         self._check_free(execution.execution_id, {}, events)
         self._executions[row.execution_id] = row
         self._events[row.execution_id] = {event.seq: _event_copy(event) for event in events}
+        self._leases[row.execution_id] = Lease()
 
     async def append_events(
         self,
@@ -124,3 +147,331 @@ class InMemoryStore:
 
     async def close(self) -> None:
         pass
+
+    async def ping(self) -> None:
+        pass
+
+    # Executions with their leases
+
+    def _run(self, execution_id: str, with_events: bool) -> RunRow | None:
+        execution = self._executions.get(execution_id)
+        if execution is None:
+            return None
+        log = self._events[execution_id]
+        events = [replace(log[seq]) for seq in sorted(log)] if with_events else []
+        return RunRow(replace(execution, events=events), replace(self._leases[execution_id]))
+
+    async def get_run(self, execution_id: str, *, with_events: bool = True) -> RunRow | None:
+        return self._run(execution_id, with_events)
+
+    def _matching(self, workflow_name: str | None, state: ExecutionState | None) -> list[str]:
+        return [
+            row.execution_id
+            for row in self._executions.values()
+            if workflow_name in (None, row.workflow_name) and state in (None, row.state)
+        ]
+
+    async def list_runs(
+        self,
+        *,
+        workflow_name: str | None = None,
+        state: ExecutionState | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[RunRow]:
+        rows = await self.list_executions(
+            workflow_name=workflow_name, state=state, limit=limit, offset=offset
+        )
+        return [RunRow(row, replace(self._leases[row.execution_id])) for row in rows]
+
+    async def count_runs(
+        self, *, workflow_name: str | None = None, state: ExecutionState | None = None
+    ) -> int:
+        return len(self._matching(workflow_name, state))
+
+    async def count_by_state(self) -> dict[ExecutionState, int]:
+        counts: dict[ExecutionState, int] = {}
+        for row in self._executions.values():
+            counts[row.state] = counts.get(row.state, 0) + 1
+        return counts
+
+    async def queued(self, limit: int) -> list[QueuedRun]:
+        rows = sorted(
+            (
+                row
+                for row in self._executions.values()
+                if row.state is _S.SCHEDULED and row.parent_execution_id is None
+            ),
+            key=lambda row: (row.created_at, row.execution_id),
+        )
+        return [
+            QueuedRun(r.execution_id, r.workflow_name, r.workflow_version, r.requests, r.created_at)
+            for r in rows[:limit]
+        ]
+
+    def _record(
+        self,
+        execution_id: str,
+        type: ExecutionEventType,
+        value: bytes | None,
+        now: datetime,
+        source_id: str | None = None,
+    ) -> None:
+        log = self._events[execution_id]
+        seq = max(log, default=-1) + 1
+        name = self._executions[execution_id].workflow_name
+        log[seq] = server_event(execution_id, seq, type, name, value, now, source_id)
+
+    def _transition(self, execution_id: str) -> Transition:
+        row = self._executions[execution_id]
+        lease = self._leases[execution_id]
+        return Transition(
+            execution_id, row.workflow_name, row.state, lease.worker_name, row.parent_execution_id
+        )
+
+    # Leases
+
+    def _take(
+        self, execution_id: str, worker_name: str, claimed_value: bytes, expires_at: datetime
+    ) -> RunRow:
+        now = utcnow()
+        row, lease = self._executions[execution_id], self._leases[execution_id]
+        row.state, row.updated_at = _S.CLAIMED, now
+        lease.worker_name, lease.expires_at = worker_name, as_utc(expires_at)
+        lease.epoch += 1
+        lease.attempts += 1
+        self._record(execution_id, _E.WORKFLOW_CLAIMED, claimed_value, now)
+        run = self._run(execution_id, True)
+        assert run is not None
+        return run
+
+    async def claim(
+        self, execution_id: str, worker_name: str, claimed_value: bytes, expires_at: datetime
+    ) -> RunRow:
+        row = self._executions.get(execution_id)
+        if row is None:
+            raise KeyError(execution_id)
+        if row.state is not _S.SCHEDULED:
+            raise StateConflictError(execution_id, row.state, "claim")
+        return self._take(execution_id, worker_name, claimed_value, expires_at)
+
+    async def claim_next(
+        self,
+        worker_name: str,
+        claimed_value: bytes,
+        expires_at: datetime,
+        limit: int,
+        fits: Callable[[str | None], bool],
+    ) -> list[RunRow]:
+        claimed: list[RunRow] = []
+        for queued in await self.queued(len(self._executions)):
+            if len(claimed) >= limit:
+                break
+            if fits(queued.requests):
+                claimed.append(
+                    self._take(queued.execution_id, worker_name, claimed_value, expires_at)
+                )
+        return claimed
+
+    def _check_held(self, execution_id: str, worker_name: str, epoch: int) -> None:
+        run = self._run(execution_id, False)
+        if run is None:
+            raise KeyError(execution_id)
+        lease = run.lease
+        held = run.execution.state in HELD_STATES
+        if not held or lease.worker_name != worker_name or lease.epoch != epoch:
+            detail = lease_lost_detail(run.execution.state, lease, worker_name, epoch)
+            raise LeaseLostError(execution_id, detail)
+
+    async def claim_child(
+        self,
+        parent: CheckpointWrite,
+        child: ExecutionRow,
+        claimed_value: bytes,
+        expires_at: datetime,
+    ) -> RunRow:
+        self._check_held(parent.execution_id, parent.worker_name, parent.epoch)
+        existing = self._executions.get(child.execution_id)
+        if existing is None:
+            await self.create_execution(replace(child, state=_S.SCHEDULED), [])
+        elif existing.state.is_terminal or existing.state is _S.PAUSED:
+            run = self._run(child.execution_id, True)
+            assert run is not None
+            return run
+        else:
+            existing.state = _S.SCHEDULED
+        return self._take(child.execution_id, parent.worker_name, claimed_value, expires_at)
+
+    async def checkpoint(self, write: CheckpointWrite, expires_at: datetime) -> Transition:
+        self._check_held(write.execution_id, write.worker_name, write.epoch)
+        row, lease = self._executions[write.execution_id], self._leases[write.execution_id]
+        state = write.state
+        if row.state is _S.CANCELLING and state in (_S.CLAIMED, _S.RUNNING):
+            state = None
+        await self.append_events(write.execution_id, write.events, state=state, output=write.output)
+        if write.error is not None:
+            lease.error = write.error
+        ends = row.state is _S.PAUSED or row.state.is_terminal
+        lease.expires_at = None if ends else as_utc(expires_at)
+        return self._transition(write.execution_id)
+
+    async def renew(
+        self,
+        worker_name: str,
+        held: Sequence[tuple[str, int]],
+        expires_at: datetime,
+        resources: str | None,
+        now: datetime,
+    ) -> list[str]:
+        lost: list[str] = []
+        for execution_id, epoch in held:
+            try:
+                self._check_held(execution_id, worker_name, epoch)
+            except (KeyError, LeaseLostError):
+                lost.append(execution_id)
+                continue
+            self._leases[execution_id].expires_at = as_utc(expires_at)
+        worker = self._workers.get(worker_name)
+        if worker is not None:
+            worker.last_seen_at = as_utc(now)
+            if resources is not None:
+                worker.resources = resources
+        return lost
+
+    async def release(self, execution_id: str, worker_name: str, epoch: int) -> Transition:
+        self._check_held(execution_id, worker_name, epoch)
+        row, lease = self._executions[execution_id], self._leases[execution_id]
+        now = utcnow()
+        lease.expires_at, row.updated_at = None, now
+        lease.attempts = max(0, lease.attempts - 1)
+        if row.state is _S.CANCELLING:
+            row.state = _S.CANCELLED
+            self._record(execution_id, _E.WORKFLOW_CANCELLED, None, now)
+        else:
+            row.state = _S.SCHEDULED
+        return self._transition(execution_id)
+
+    def _crash_release(self, execution_id: str, policy: ReleasePolicy, now: datetime) -> None:
+        row, lease = self._executions[execution_id], self._leases[execution_id]
+        top_level = row.parent_execution_id is None
+        state = crash_release_state(row.state, lease.attempts, top_level, policy.max_attempts)
+        row.state, row.updated_at, lease.expires_at = state, now, None
+        if state is _S.CANCELLED:
+            self._record(execution_id, _E.WORKFLOW_CANCELLED, None, now)
+        elif state is _S.FAILED:
+            lease.error, value = policy.fail(lease.worker_name, lease.attempts)
+            self._record(execution_id, _E.WORKFLOW_FAILED, value, now)
+
+    def _release_all(
+        self, ids: list[str], policy: ReleasePolicy, now: datetime
+    ) -> list[Transition]:
+        for execution_id in ids:
+            self._crash_release(execution_id, policy, as_utc(now))
+        return [self._transition(execution_id) for execution_id in ids]
+
+    async def release_worker(
+        self, worker_name: str, connection_id: str | None, policy: ReleasePolicy, now: datetime
+    ) -> list[Transition]:
+        worker = self._workers.get(worker_name)
+        if connection_id is not None:
+            if worker is None or worker.connection_id != connection_id:
+                return []
+            worker.status, worker.connection_id = "disconnected", None
+        ids = [
+            execution_id
+            for execution_id, lease in self._leases.items()
+            if lease.worker_name == worker_name
+            and self._executions[execution_id].state in HELD_STATES
+        ]
+        return self._release_all(ids, policy, now)
+
+    async def release_expired(
+        self, now: datetime, policy: ReleasePolicy, limit: int
+    ) -> list[Transition]:
+        now = as_utc(now)
+        ids = [
+            execution_id
+            for execution_id, lease in self._leases.items()
+            if self._executions[execution_id].state in HELD_STATES
+            and lease.expires_at is not None
+            and lease.expires_at < now
+        ]
+        return self._release_all(ids[:limit], policy, now)
+
+    async def resume(self, execution_id: str, value: bytes | None, now: datetime) -> Transition:
+        row = self._executions.get(execution_id)
+        if row is None:
+            raise KeyError(execution_id)
+        if row.state is not _S.PAUSED:
+            raise StateConflictError(execution_id, row.state, "resume")
+        log = self._events[execution_id]
+        pause = next(
+            log[seq] for seq in sorted(log, reverse=True) if log[seq].type == _E.WORKFLOW_PAUSED
+        )
+        row.state, row.updated_at = _S.SCHEDULED, as_utc(now)
+        self._leases[execution_id].attempts = 0
+        self._record(execution_id, _E.WORKFLOW_RESUMED, value, as_utc(now), pause.source_id)
+        return self._transition(execution_id)
+
+    async def cancel(self, execution_id: str, now: datetime) -> Transition:
+        row = self._executions.get(execution_id)
+        if row is None:
+            raise KeyError(execution_id)
+        if row.state.is_terminal:
+            raise StateConflictError(execution_id, row.state, "cancel")
+        if row.state in HELD_STATES:
+            row.state = _S.CANCELLING
+        else:
+            row.state = _S.CANCELLED
+            self._leases[execution_id].expires_at = None
+            self._record(execution_id, _E.WORKFLOW_CANCELLED, None, as_utc(now))
+        row.updated_at = as_utc(now)
+        return self._transition(execution_id)
+
+    # Catalog
+
+    async def save_workflows(self, workflows: Sequence[WorkflowRow]) -> None:
+        for workflow in workflows:
+            self._workflows[(workflow.name, workflow.version)] = replace(
+                workflow, created_at=as_utc(workflow.created_at)
+            )
+
+    def _versions(self, name: str) -> list[WorkflowRow]:
+        rows = [row for (n, _), row in self._workflows.items() if n == name]
+        return sorted(rows, key=lambda row: (row.created_at, row.version), reverse=True)
+
+    async def get_workflow(self, name: str, version: str | None = None) -> WorkflowRow | None:
+        if version is not None:
+            found = self._workflows.get((name, version))
+            return None if found is None else replace(found)
+        versions = self._versions(name)
+        return replace(versions[0]) if versions else None
+
+    async def list_workflows(self) -> list[WorkflowRow]:
+        names = sorted({name for name, _ in self._workflows})
+        return [replace(self._versions(name)[0]) for name in names]
+
+    async def workflow_versions(self, name: str) -> list[str]:
+        return [row.version for row in self._versions(name)]
+
+    # Worker registry
+
+    async def save_worker(self, worker: WorkerRow) -> None:
+        self._workers[worker.name] = replace(
+            worker,
+            registered_at=as_utc(worker.registered_at),
+            last_seen_at=as_utc(worker.last_seen_at),
+        )
+
+    async def get_worker(self, name: str) -> WorkerRow | None:
+        found = self._workers.get(name)
+        return None if found is None else replace(found)
+
+    async def list_workers(self) -> list[WorkerRow]:
+        return [replace(self._workers[name]) for name in sorted(self._workers)]
+
+    async def worker_connected(self, name: str, connection_id: str, now: datetime) -> None:
+        worker = self._workers.get(name)
+        if worker is not None:
+            worker.status, worker.connection_id = "connected", connection_id
+            worker.last_seen_at = as_utc(now)

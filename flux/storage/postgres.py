@@ -24,6 +24,8 @@ from flux.domain.events import ExecutionState, utcnow
 from flux.engine.store import EventConflictError, EventRow, ExecutionExistsError, ExecutionRow
 from flux.errors import ConfigurationError
 from flux.storage import migrate, rows
+from flux.storage.lease_statements import LeaseStatements, compile_lease_statements
+from flux.storage.postgres_leases import PostgresLeases
 from flux.storage.statements import Statements, compile_statements
 
 _SCHEMES = ("postgresql", "postgresql+psycopg")
@@ -38,12 +40,13 @@ def _read_time(moment: datetime) -> datetime:
 
 
 @cache
-def _statements() -> Statements:
+def _statements() -> tuple[Statements, LeaseStatements]:
     from sqlalchemy import create_engine
     from sqlalchemy.dialects.postgresql import insert
 
     # Only the dialect is used (no connection is made); it compiles to psycopg's `%(name)s`.
-    return compile_statements(create_engine("postgresql+psycopg://").dialect, insert)
+    dialect = create_engine("postgresql+psycopg://").dialect
+    return compile_statements(dialect, insert), compile_lease_statements(dialect, insert)
 
 
 def _conninfo(url: str) -> str:
@@ -56,13 +59,14 @@ def _conninfo(url: str) -> str:
     return f"postgresql://{rest}"
 
 
-class PostgresStore:
-    """`ExecutionStore` on PostgreSQL. Several instances (processes) may share one database."""
+class PostgresStore(PostgresLeases):
+    """`OrchestratorStore` on PostgreSQL. Several instances (processes) may share one
+    database."""
 
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 10) -> None:
         self._conninfo = _conninfo(url)
         self._pool_size = (min_size, max_size)
-        self._sql = _statements()
+        self._sql, self._lsql = _statements()
         self._pool: AsyncConnectionPool[AsyncConnection[tuple[Any, ...]]] | None = None
         self._opening = asyncio.Lock()
 

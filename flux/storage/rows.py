@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from flux.domain.events import ExecutionState
 from flux.engine.store import EventRow, ExecutionRow
+from flux.orchestrator.store import Lease, QueuedRun, RunRow, WorkerRow, WorkflowRow
 
 Stamp = TypeVar("Stamp")
 
@@ -50,6 +51,12 @@ def execution_params(row: ExecutionRow, stamp: Callable[[datetime], Stamp]) -> d
         "requests": row.requests,
         "created_at": stamp(row.created_at),
         "updated_at": stamp(row.updated_at),
+        # Lease columns start empty; the orchestrator's statements set them.
+        "worker_name": None,
+        "lease_epoch": 0,
+        "lease_expires_at": None,
+        "attempts": 0,
+        "error": None,
     }
 
 
@@ -100,3 +107,66 @@ def first_taken_seq(batch: Sequence[int], taken: Iterable[int]) -> int:
             return seq
         seen.add(seq)
     return batch[0]
+
+
+def run_from_row(row: Sequence[Any], read_time: Callable[[Any], datetime]) -> RunRow:
+    """`row` in `lease_statements.RUN_COLUMNS` order."""
+    execution = execution_from_row(row[:10], read_time)
+    worker, epoch, expires, attempts, error = row[10:]
+    expires_at = None if expires is None else read_time(expires)
+    return RunRow(execution, Lease(worker, epoch, expires_at, attempts, error))
+
+
+def queued_from_row(row: Sequence[Any], read_time: Callable[[Any], datetime]) -> QueuedRun:
+    execution_id, workflow_name, version, requests, created_at = row
+    return QueuedRun(execution_id, workflow_name, version, requests, read_time(created_at))
+
+
+def workflow_params(row: WorkflowRow, stamp: Callable[[datetime], Stamp]) -> dict[str, Any]:
+    return {
+        "name": row.name,
+        "version": row.version,
+        "filename": row.filename,
+        "source": row.source,
+        "metadata": row.metadata,
+        "created_at": stamp(row.created_at),
+    }
+
+
+def workflow_from_row(row: Sequence[Any], read_time: Callable[[Any], datetime]) -> WorkflowRow:
+    name, version, filename, source, metadata, created_at = row
+    return WorkflowRow(name, version, filename, source, metadata, read_time(created_at))
+
+
+def worker_params(row: WorkerRow, stamp: Callable[[datetime], Stamp]) -> dict[str, Any]:
+    return {
+        "name": row.name,
+        "session_token_hash": row.session_token_hash,
+        "resources": row.resources,
+        "packages": row.packages,
+        "python_version": row.python_version,
+        "platform": row.platform,
+        "max_concurrency": row.max_concurrency,
+        "status": row.status,
+        "registered_at": stamp(row.registered_at),
+        "last_seen_at": stamp(row.last_seen_at),
+        "connection_id": row.connection_id,
+    }
+
+
+def worker_from_row(row: Sequence[Any], read_time: Callable[[Any], datetime]) -> WorkerRow:
+    name, token_hash, resources, packages, python, platform, concurrency, status, *rest = row
+    registered_at, last_seen_at, connection_id = rest
+    return WorkerRow(
+        name,
+        token_hash,
+        resources,
+        packages,
+        python,
+        platform,
+        concurrency,
+        status,
+        read_time(registered_at),
+        read_time(last_seen_at),
+        connection_id,
+    )

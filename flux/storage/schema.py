@@ -51,9 +51,19 @@ executions = Table(
     Column("requests", Text, nullable=True),
     _timestamp("created_at"),
     _timestamp("updated_at"),
+    # Distributed mode (docs/distributed.md): who holds the run, under which fencing epoch,
+    # until when; how many times a worker claimed it; why the server failed it.
+    Column("worker_name", Text, nullable=True),
+    Column("lease_epoch", Integer, nullable=False, default=0, server_default="0"),
+    _timestamp("lease_expires_at", nullable=True),
+    Column("attempts", Integer, nullable=False, default=0, server_default="0"),
+    Column("error", Text, nullable=True),
     Index(None, "workflow_name", "created_at"),
-    Index(None, "state"),
+    # The dispatch queue: SCHEDULED rows oldest first; also serves filters on state alone.
+    Index(None, "state", "created_at"),
     Index(None, "parent_execution_id"),
+    Index(None, "worker_name"),
+    Index(None, "lease_expires_at"),
 )
 
 events = Table(
@@ -91,4 +101,36 @@ secrets = Table(
     Column("value", LargeBinary, nullable=False),
     _timestamp("created_at"),
     _timestamp("updated_at"),
+)
+
+# Uploaded workflow files, by content hash. The server parses them (never imports them);
+# workers fetch the source to run it.
+workflows = Table(
+    "workflows",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("version", Text, primary_key=True),
+    Column("filename", Text, nullable=True),
+    Column("source", Text, nullable=False),
+    Column("metadata", Text, nullable=False),  # JSON: secret_requests, requests, schedule
+    _timestamp("created_at"),
+    Index(None, "name", "created_at"),
+)
+
+workers = Table(
+    "workers",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("session_token_hash", Text, nullable=False),
+    Column("resources", Text, nullable=False),  # JSON, the worker's last report
+    Column("packages", Text, nullable=False),  # JSON list of {name, version}
+    Column("python_version", Text, nullable=False),
+    Column("platform", Text, nullable=False),
+    Column("max_concurrency", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    # The SSE connection the worker holds now: a stale connection closing on another replica
+    # must not release the leases the worker took under its new one.
+    Column("connection_id", Text, nullable=True),
+    _timestamp("registered_at"),
+    _timestamp("last_seen_at"),
 )

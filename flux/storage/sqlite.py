@@ -24,6 +24,8 @@ from flux.domain.events import ExecutionState, utcnow
 from flux.engine.store import EventConflictError, EventRow, ExecutionExistsError, ExecutionRow
 from flux.errors import ConfigurationError
 from flux.storage import migrate, rows
+from flux.storage.lease_statements import LeaseStatements, compile_lease_statements
+from flux.storage.sqlite_leases import SqliteLeases, read_time, stamp
 from flux.storage.statements import Statements, compile_statements
 
 _BUSY_TIMEOUT_S = 10.0
@@ -43,21 +45,18 @@ def database_path(url: str) -> str:
     return rest[1:]
 
 
-def _stamp(moment: datetime) -> str:
-    return rows.as_utc(moment).isoformat(timespec="microseconds")
-
-
-_read_time = datetime.fromisoformat
+_stamp = stamp
+_read_time = read_time
 
 
 @cache
-def _statements() -> Statements:
+def _statements() -> tuple[Statements, LeaseStatements]:
     from sqlalchemy import create_engine
     from sqlalchemy.dialects.sqlite import insert
 
     # Only the dialect is used (no connection is made); sqlite3 takes `:name` from a dict.
     dialect = create_engine("sqlite://", paramstyle="named").dialect
-    return compile_statements(dialect, insert)
+    return compile_statements(dialect, insert), compile_lease_statements(dialect, insert)
 
 
 def _is_primary_key(exc: sqlite3.IntegrityError) -> bool:
@@ -84,8 +83,8 @@ class _LentConnection:
         pass
 
 
-class SqliteStore:
-    """`ExecutionStore` on one SQLite file (or `:memory:`), migrated when opened.
+class SqliteStore(SqliteLeases):
+    """`OrchestratorStore` on one SQLite file (or `:memory:`), migrated when opened.
 
     Safe to share between threads; methods run their SQLite work inline (see append_events).
     """
@@ -94,7 +93,7 @@ class SqliteStore:
         path = database_path(url)
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._sql = _statements()
+        self._sql, self._lsql = _statements()
         # One connection runs one transaction at a time: the lock keeps two threads'
         # transactions from interleaving on it.
         self._lock = threading.Lock()

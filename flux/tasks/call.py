@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flux.engine.runtime import active_run
-from flux.errors import ExecutionError
+from flux.errors import ExecutionError, WorkflowNotFoundError
 from flux.local_runtime import local_engine
 from flux.workflow import get_workflow, workflow
 
@@ -16,7 +16,7 @@ async def call(target: workflow | str, *args: Any) -> Any:
     Inside a workflow it is one durable step of the caller; a replay of the caller does not
     run a child that already finished. Outside any workflow it simply runs the workflow.
     """
-    wf = get_workflow(target) if isinstance(target, str) else target
+    wf = await _by_name(target) if isinstance(target, str) else target
     input = args[0] if len(args) == 1 else (list(args) if args else None)
     run = active_run()
     if run is not None:
@@ -30,3 +30,14 @@ async def call(target: workflow | str, *args: Any) -> Any:
         if isinstance(error, BaseException)
         else ExecutionError(message=f"workflow '{wf.name}' ended {ctx.state.value}")
     )
+
+
+async def _by_name(name: str) -> workflow:
+    run = active_run()
+    resolver = run.services.workflows if run is not None else None
+    if resolver is None:
+        return get_workflow(name)
+    found = await resolver.resolve(name)
+    if not isinstance(found, workflow):
+        raise WorkflowNotFoundError(name)
+    return found

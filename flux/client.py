@@ -1,0 +1,441 @@
+"""Typed, synchronous HTTP client of the Flux server.
+
+    from flux.client import FluxClient
+
+    with FluxClient("http://localhost:8000") as client:
+        client.upload_workflow("hello.py")
+        view = client.run("hello_world", "World", mode="sync")
+        print(view.state, view.output)
+
+Every method returns the models of `flux.api.models` and raises a `FluxClientError` subclass
+carrying the server's `detail` message and HTTP status. The CLI and the MCP server talk to the
+server only through this module.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal, TypeVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from flux.api.models import (
+    ExecutionList,
+    ExecutionView,
+    SecretValue,
+    WorkflowDetail,
+    WorkflowInfo,
+)
+from flux.config import Configuration
+from flux.errors import FluxError
+
+__all__ = [
+    "AuthenticationError",
+    "ConflictError",
+    "EventStream",
+    "FluxClient",
+    "FluxClientError",
+    "InvalidRequestError",
+    "NotFoundError",
+    "ServerError",
+    "ServerUnavailableError",
+    "StreamEvent",
+]
+
+WaitMode = Literal["sync", "async"]
+M = TypeVar("M", bound=BaseModel)
+
+_JSON_HEADERS = {"Content-Type": "application/json"}
+_WAIT_MODES = ("sync", "async")
+
+
+class FluxClientError(FluxError):
+    """The server refused a request or could not be reached. `status_code` is None when no
+    HTTP answer came back."""
+
+    def __init__(self, message: str, status_code: int | None = None):
+        self.message = message
+        self.status_code = status_code
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InvalidRequestError(FluxClientError):
+    """400 or 422: the request was malformed (bad input, a workflow file that does not parse)."""
+
+
+class AuthenticationError(FluxClientError):
+    """401 or 403: no token, a wrong one, or one without the needed role."""
+
+
+class NotFoundError(FluxClientError):
+    """404: unknown workflow, execution or secret."""
+
+
+class ConflictError(FluxClientError):
+    """409: the execution is not in a state that allows what was asked."""
+
+
+class ServerError(FluxClientError):
+    """A 5xx answer: the server failed while handling the request."""
+
+
+class ServerUnavailableError(FluxClientError):
+    """No answer: connection refused, timed out, or cut; or a 502/503/504 from in front of it."""
+
+
+_ERRORS_BY_STATUS: dict[int, type[FluxClientError]] = {
+    400: InvalidRequestError,
+    401: AuthenticationError,
+    403: AuthenticationError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: InvalidRequestError,
+    502: ServerUnavailableError,
+    503: ServerUnavailableError,
+    504: ServerUnavailableError,
+}
+
+
+@dataclass(frozen=True)
+class StreamEvent:
+    """One server-sent event: `event` is its name (e.g. `workflow.execution.completed`),
+    `data` its payload decoded from JSON (the raw text when it is not JSON)."""
+
+    event: str
+    data: Any
+    id: str | None = None
+
+
+class EventStream:
+    """The events of a streamed run, in order; ends when the server closes the stream.
+
+    Iterate it, or use it as a context manager to close the connection early.
+    """
+
+    def __init__(self, response: httpx.Response, on_error: _ErrorMapper):
+        self._response = response
+        self._on_error = on_error
+        self._events = _parse_sse(response.iter_lines())
+
+    def __iter__(self) -> Iterator[StreamEvent]:
+        return self
+
+    def __next__(self) -> StreamEvent:
+        try:
+            return next(self._events)
+        except StopIteration:
+            self.close()
+            raise
+        except httpx.TransportError as exc:
+            self.close()
+            raise self._on_error(exc) from None
+
+    def close(self) -> None:
+        self._response.close()
+
+    def __enter__(self) -> EventStream:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class _ErrorMapper:
+    """Turns transport failures into `ServerUnavailableError`s that name the server."""
+
+    def __init__(self, server_url: str, timeout: float):
+        self.server_url = server_url
+        self.timeout = timeout
+
+    def __call__(self, exc: httpx.TransportError) -> ServerUnavailableError:
+        if isinstance(exc, httpx.TimeoutException):
+            reason = f"no answer within {self.timeout:g}s"
+        elif isinstance(exc, httpx.ConnectError) and "refused" in str(exc).lower():
+            reason = "connection refused"
+        else:
+            reason = str(exc) or type(exc).__name__
+        return ServerUnavailableError(
+            f"cannot reach the Flux server at {self.server_url}: {reason}"
+        )
+
+
+def default_server_url() -> str:
+    """The configured server (`workers.server_url`, e.g. `FLUX_WORKERS__SERVER_URL`)."""
+    return Configuration.get().settings.workers.server_url
+
+
+class FluxClient:
+    """A connection to one Flux server; keeps connections alive between calls.
+
+    `timeout` bounds every call except the ones that wait for a run (`mode="sync"`, streams):
+    those are bounded by the server, which answers a sync wait after `server.sync_timeout`
+    with the run's current state, so the client does not cut them short.
+    """
+
+    def __init__(
+        self,
+        server_url: str | None = None,
+        timeout: float = 30.0,
+        token: str | None = None,
+        *,
+        transport: httpx.BaseTransport | None = None,
+    ):
+        self.server_url = (server_url or default_server_url()).rstrip("/")
+        self._on_error = _ErrorMapper(self.server_url, timeout)
+        self._wait_timeout = httpx.Timeout(timeout, read=None)
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._http = httpx.Client(
+            base_url=self.server_url, timeout=timeout, headers=headers, transport=transport
+        )
+
+    # -- workflows -------------------------------------------------------------------------
+
+    def upload_workflow(self, path: str | os.PathLike[str]) -> list[WorkflowInfo]:
+        """Register the workflows of a Python file. The server parses it, never runs it."""
+        file = Path(path)
+        upload = {"file": (file.name, file.read_bytes(), "text/x-python")}
+        response = self._send("POST", "/workflows", files=upload)
+        return _parse_list(WorkflowInfo, response)
+
+    def list_workflows(self) -> list[WorkflowInfo]:
+        return _parse_list(WorkflowInfo, self._send("GET", "/workflows"))
+
+    def get_workflow(self, name: str) -> WorkflowDetail:
+        return _parse(WorkflowDetail, self._send("GET", f"/workflows/{_segment(name)}"))
+
+    # -- executions ------------------------------------------------------------------------
+
+    def run(self, name: str, input: Any = None, mode: WaitMode = "async") -> ExecutionView:
+        """Start a run. `async` returns once it is queued; `sync` when it ends or pauses."""
+        path = f"/workflows/{_segment(name)}/run/{_wait_mode(mode)}"
+        return _parse(ExecutionView, self._post_input(path, input, mode))
+
+    def stream(self, name: str, input: Any = None) -> EventStream:
+        """Start a run and follow it: `workflow.execution.*` events until it ends or pauses."""
+        return self._open_stream(f"/workflows/{_segment(name)}/run/stream", input)
+
+    def resume(
+        self, name: str, execution_id: str, input: Any = None, mode: WaitMode = "async"
+    ) -> ExecutionView:
+        """Resume a paused run; its `pause(...)` call returns `input`."""
+        path = f"/workflows/{_segment(name)}/resume/{_segment(execution_id)}/{_wait_mode(mode)}"
+        return _parse(ExecutionView, self._post_input(path, input, mode))
+
+    def resume_stream(self, name: str, execution_id: str, input: Any = None) -> EventStream:
+        path = f"/workflows/{_segment(name)}/resume/{_segment(execution_id)}/stream"
+        return self._open_stream(path, input)
+
+    def status(self, name: str, execution_id: str, detailed: bool = False) -> ExecutionView:
+        """A run's state; `detailed` adds its event log."""
+        path = f"/workflows/{_segment(name)}/status/{_segment(execution_id)}"
+        response = self._send("GET", path, params={"detailed": _flag(detailed)})
+        return _parse(ExecutionView, response)
+
+    def cancel(self, name: str, execution_id: str, mode: WaitMode = "async") -> ExecutionView:
+        """Ask a run to stop; `sync` waits until it has (its rollbacks included)."""
+        path = f"/workflows/{_segment(name)}/cancel/{_segment(execution_id)}"
+        timeout = self._wait_timeout if mode == "sync" else httpx.USE_CLIENT_DEFAULT
+        params = {"mode": _wait_mode(mode)}
+        return _parse(ExecutionView, self._send("GET", path, params=params, timeout=timeout))
+
+    def list_executions(
+        self,
+        workflow: str | None = None,
+        state: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> ExecutionList:
+        """Runs, newest first, optionally of one workflow and/or in one state."""
+        params: dict[str, str | int] = {"limit": limit, "offset": offset}
+        if workflow is not None:
+            params["workflow"] = workflow
+        if state is not None:
+            params["state"] = state
+        return _parse(ExecutionList, self._send("GET", "/executions", params=params))
+
+    def get_execution(self, execution_id: str, detailed: bool = False) -> ExecutionView:
+        path = f"/executions/{_segment(execution_id)}"
+        response = self._send("GET", path, params={"detailed": _flag(detailed)})
+        return _parse(ExecutionView, response)
+
+    # -- secrets ---------------------------------------------------------------------------
+
+    def list_secrets(self) -> list[str]:
+        """Names only; values are shown only by `get_secret`."""
+        return _parse_any(TypeAdapter(list[str]), self._send("GET", "/admin/secrets"))
+
+    def get_secret(self, name: str) -> SecretValue:
+        return _parse(SecretValue, self._send("GET", f"/admin/secrets/{_segment(name)}"))
+
+    def set_secret(self, name: str, value: Any) -> None:
+        body = SecretValue(name=name, value=value).model_dump(mode="json")
+        self._send("POST", "/admin/secrets", json=body)
+
+    def delete_secret(self, name: str) -> None:
+        self._send("DELETE", f"/admin/secrets/{_segment(name)}")
+
+    # -- server ----------------------------------------------------------------------------
+
+    def health(self) -> dict[str, Any]:
+        return _parse_any(TypeAdapter(dict[str, Any]), self._send("GET", "/health"))
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> FluxClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- transport -------------------------------------------------------------------------
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        try:
+            response = self._http.request(method, path, **kwargs)
+        except httpx.TransportError as exc:
+            raise self._on_error(exc) from None
+        if response.is_error:
+            raise _error_from(response)
+        return response
+
+    def _post_input(self, path: str, input: Any, mode: str) -> httpx.Response:
+        timeout = self._wait_timeout if mode == "sync" else httpx.USE_CLIENT_DEFAULT
+        body = _json_body(input)
+        return self._send("POST", path, content=body, headers=_JSON_HEADERS, timeout=timeout)
+
+    def _open_stream(self, path: str, input: Any) -> EventStream:
+        body = _json_body(input)
+        request = self._http.build_request(
+            "POST", path, content=body, headers=_JSON_HEADERS, timeout=self._wait_timeout
+        )
+        try:
+            response = self._http.send(request, stream=True)
+            if response.is_error:
+                response.read()
+                response.close()
+                raise _error_from(response)
+        except httpx.TransportError as exc:
+            raise self._on_error(exc) from None
+        return EventStream(response, self._on_error)
+
+
+def _segment(value: str) -> str:
+    """One path segment: a name with `/` or `?` in it must not change which endpoint is hit."""
+    return quote(value, safe="")
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _wait_mode(mode: str) -> str:
+    if mode not in _WAIT_MODES:
+        raise ValueError(f"mode must be 'sync' or 'async', not {mode!r}")
+    return mode
+
+
+def _json_body(value: Any) -> bytes:
+    try:
+        return json.dumps(value).encode()
+    except (TypeError, ValueError) as exc:
+        raise InvalidRequestError(f"input is not JSON-serializable: {exc}") from None
+
+
+def _error_from(response: httpx.Response) -> FluxClientError:
+    status = response.status_code
+    detail = _detail(response)
+    error_class = _ERRORS_BY_STATUS.get(status)
+    if error_class is None:
+        error_class = ServerError if status >= 500 else FluxClientError
+        request = response.request
+        detail = f"HTTP {status} from {request.method} {request.url.path}: {detail}"
+    return error_class(detail, status)
+
+
+def _detail(response: httpx.Response) -> str:
+    """The server's `detail`; FastAPI's validation errors are a list, joined into one line."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text.strip() or response.reason_phrase
+    detail = body.get("detail") if isinstance(body, dict) else None
+    if isinstance(detail, str):
+        return detail
+    if isinstance(detail, list):
+        return "; ".join(_validation_message(item) for item in detail)
+    return response.text.strip() or response.reason_phrase
+
+
+def _validation_message(item: Any) -> str:
+    if not isinstance(item, dict):
+        return str(item)
+    where = ".".join(str(part) for part in item.get("loc", ()) if part != "body")
+    message = str(item.get("msg", item))
+    return f"{where}: {message}" if where else message
+
+
+def _parse(model: type[M], response: httpx.Response) -> M:
+    return _parse_any(TypeAdapter(model), response)
+
+
+def _parse_list(model: type[M], response: httpx.Response) -> list[M]:
+    return _parse_any(TypeAdapter(list[model]), response)  # type: ignore[valid-type]
+
+
+T = TypeVar("T")
+
+
+def _parse_any(adapter: TypeAdapter[T], response: httpx.Response) -> T:
+    try:
+        return adapter.validate_json(response.content)
+    except ValidationError as exc:
+        request = response.request
+        raise FluxClientError(
+            f"unexpected answer to {request.method} {request.url.path}: {exc}",
+            response.status_code,
+        ) from None
+
+
+def _parse_sse(lines: Iterator[str]) -> Iterator[StreamEvent]:
+    """Server-sent events (WHATWG syntax): fields until a blank line, `:` lines are comments."""
+    name, event_id = "message", None
+    data: list[str] = []
+    for line in lines:
+        if not line:
+            if data:
+                yield StreamEvent(name, _decode_data("\n".join(data)), event_id)
+            name, data = "message", []
+            continue
+        field, _, value = line.partition(":")
+        value = value.removeprefix(" ")
+        if field == "event":
+            name = value
+        elif field == "data":
+            data.append(value)
+        elif field == "id":
+            event_id = value
+    if data:
+        yield StreamEvent(name, _decode_data("\n".join(data)), event_id)
+
+
+def _decode_data(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text

@@ -1,0 +1,294 @@
+"""`Orchestrator`: the public API's operations (catalog, run, resume, cancel, status, lists,
+admin secrets), independent of HTTP.
+
+Errors are Flux's own (`WorkflowNotFoundError`, `ExecutionNotFoundError`,
+`ExecutionStateError`, `CatalogError`...); the server maps them to status codes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator, Awaitable
+from dataclasses import dataclass
+from typing import Any
+
+from flux.api.models import ExecutionList, ExecutionView, WorkflowDetail, WorkflowInfo
+from flux.catalog import parse_file
+from flux.domain.events import ExecutionEventType, ExecutionState, utcnow
+from flux.engine.store import ExecutionRow
+from flux.errors import ExecutionNotFoundError, ExecutionStateError, WorkflowNotFoundError
+from flux.keyring import secret_cipher
+from flux.orchestrator import views
+from flux.orchestrator.core import Core
+from flux.orchestrator.store import (
+    Lease,
+    QueuedRun,
+    RunRow,
+    StateConflictError,
+    Transition,
+    WorkflowRow,
+    server_event,
+)
+from flux.orchestrator.waiters import RECHECK, Watch
+from flux.secret_managers import DatabaseSecretManager
+
+_S = ExecutionState
+_E = ExecutionEventType
+# States a sync run or resume waits for; a sync cancel waits for a terminal state only.
+SETTLED = frozenset({_S.COMPLETED, _S.FAILED, _S.CANCELLED, _S.PAUSED})
+TERMINAL = frozenset({_S.COMPLETED, _S.FAILED, _S.CANCELLED})
+STREAM_EVENTS = {
+    _S.CLAIMED: "workflow.execution.running",
+    _S.RUNNING: "workflow.execution.running",
+    _S.PAUSED: "workflow.execution.paused",
+    _S.COMPLETED: "workflow.execution.completed",
+    _S.FAILED: "workflow.execution.failed",
+    _S.CANCELLED: "workflow.execution.cancelled",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A view after a wait; `settled` is False when the wait timed out first."""
+
+    view: ExecutionView
+    settled: bool = True
+
+
+class Orchestrator:
+    def __init__(self, core: Core):
+        self.core = core
+        self.store = core.store
+        self.secrets = DatabaseSecretManager(core.store, secret_cipher(core.settings))
+
+    # Catalog
+
+    async def register(self, filename: str | None, content: bytes) -> list[WorkflowInfo]:
+        parsed = parse_file(filename, content, self.core.settings.server.max_upload_bytes)
+        now = utcnow()
+        rows = [
+            WorkflowRow(
+                wf.name, wf.version, parsed.filename, parsed.source, json.dumps(wf.metadata()), now
+            )
+            for wf in parsed.workflows
+        ]
+        await self.store.save_workflows(rows)
+        return [views.workflow_info(row) for row in rows]
+
+    async def workflows(self) -> list[WorkflowInfo]:
+        return [views.workflow_info(row) for row in await self.store.list_workflows()]
+
+    async def workflow(self, name: str) -> WorkflowDetail:
+        row = await self._workflow_row(name)
+        return views.workflow_detail(row, await self.store.workflow_versions(name))
+
+    async def _workflow_row(self, name: str) -> WorkflowRow:
+        row = await self.store.get_workflow(name)
+        if row is None:
+            raise WorkflowNotFoundError(name)
+        return row
+
+    # Running
+
+    async def submit(self, name: str, input: Any, execution_id: str | None = None) -> RunRow:
+        wf = await self._workflow_row(name)
+        requests = json.loads(wf.metadata).get("requests")
+        now = utcnow()
+        row = ExecutionRow(
+            execution_id=execution_id or uuid.uuid4().hex,
+            workflow_name=name,
+            state=_S.SCHEDULED,
+            input=self.core.codec.dumps(input, "the workflow input"),
+            created_at=now,
+            updated_at=now,
+            workflow_version=wf.version,
+            requests=json.dumps(requests) if requests else None,
+        )
+        scheduled = server_event(row.execution_id, 0, _E.WORKFLOW_SCHEDULED, name, None, now)
+        await self.store.create_execution(row, [scheduled])
+        self.core.announce_queued(_queued(row))
+        row.events = [scheduled]
+        return RunRow(row, Lease())
+
+    async def run(self, name: str, input: Any, *, wait: bool, detailed: bool) -> Outcome:
+        if not wait:
+            return Outcome(await self.view(await self.submit(name, input), detailed))
+        execution_id = uuid.uuid4().hex
+        # Watch before submitting: a fast worker may finish before the submit returns.
+        with self.core.waiters.watch(execution_id) as watch:
+            run = await self.submit(name, input, execution_id)
+            return await self._wait(run, watch, SETTLED, detailed)
+
+    async def resume(
+        self, name: str, execution_id: str, input: Any, *, wait: bool, detailed: bool
+    ) -> Outcome:
+        run = await self._run_of(name, execution_id, detailed=False)
+        value = self.core.codec.dumps(input, "the resume input")
+        with self.core.waiters.watch(execution_id) as watch:
+            moved = await self._guard(self.store.resume(execution_id, value, utcnow()), "resume")
+            self.core.announce([moved], requeue=False)
+            self.core.announce_queued(_queued(run.execution))
+            run = await self._read(execution_id, detailed)
+            if not wait:
+                return Outcome(await self.view(run, detailed))
+            return await self._wait(run, watch, SETTLED, detailed)
+
+    async def cancel(self, name: str, execution_id: str, *, wait: bool) -> Outcome:
+        await self._run_of(name, execution_id, detailed=False)
+        with self.core.waiters.watch(execution_id) as watch:
+            moved = await self._guard(self.store.cancel(execution_id, utcnow()), "cancel")
+            self.core.announce([moved])
+            if moved.state is _S.CANCELLING and moved.worker_name:
+                message = {"kind": "cancel", "execution_id": execution_id}
+                self.core.tell_worker(moved.worker_name, message)
+            run = await self._read(execution_id, False)
+            if not wait:
+                return Outcome(await self.view(run))
+            return await self._wait(run, watch, TERMINAL, False)
+
+    async def stream(
+        self, name: str, input: Any, resume_of: str | None = None
+    ) -> AsyncIterator[tuple[str, dict[str, Any]]]:
+        """SSE events (name, data) of a new run, or of resuming `resume_of`, until it settles.
+        The run is submitted (or resumed) here, so errors surface before any event."""
+        execution_id = resume_of or uuid.uuid4().hex
+        waiters = self.core.waiters
+        watch = waiters.open(execution_id)
+        try:
+            if resume_of is None:
+                await self.submit(name, input, execution_id)
+            else:
+                await self.resume(name, resume_of, input, wait=False, detailed=False)
+        except BaseException:
+            waiters.close(execution_id, watch)
+            raise
+        return self._stream_events(execution_id, watch)
+
+    async def _stream_events(
+        self, execution_id: str, watch: Watch
+    ) -> AsyncIterator[tuple[str, dict[str, Any]]]:
+        try:
+            shown: str | None = None
+            state: ExecutionState | None = RECHECK
+            while True:
+                if state is RECHECK or state in SETTLED:
+                    state = (await self._read(execution_id, False)).execution.state
+                event = STREAM_EVENTS.get(state)
+                if event is not None and event != shown:
+                    shown = event
+                    yield event, await self._stream_data(execution_id, state)
+                if state in SETTLED:
+                    return
+                state = await watch.next(None)
+        finally:
+            self.core.waiters.close(execution_id, watch)
+
+    async def _stream_data(self, execution_id: str, state: ExecutionState) -> dict[str, Any]:
+        data: dict[str, Any] = {"execution_id": execution_id, "state": state.value}
+        if state in (_S.CLAIMED, _S.RUNNING):
+            data["state"] = _S.RUNNING.value
+        if state in SETTLED:
+            view = await self.view(await self._read(execution_id, False))
+            data["state"] = view.state.value
+            data["output"] = view.output
+            if view.error is not None:
+                data["error"] = view.error
+        data["timestamp"] = utcnow().isoformat()
+        return data
+
+    # Admin secrets
+
+    async def secret_names(self) -> list[str]:
+        return await self.secrets.all()
+
+    async def secret(self, name: str) -> Any:
+        return (await self.secrets.get([name]))[name]
+
+    async def set_secret(self, name: str, value: Any) -> None:
+        await self.secrets.save(name, value)
+
+    async def delete_secret(self, name: str) -> bool:
+        return await self.secrets.remove(name)
+
+    async def _wait(
+        self, run: RunRow, watch: Watch, until: frozenset[ExecutionState], detailed: bool
+    ) -> Outcome:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.core.settings.server.sync_timeout
+        execution_id = run.execution.execution_id
+        while run.execution.state not in until:
+            try:
+                state = await watch.next(deadline - loop.time())
+            except TimeoutError:
+                run = await self._read(execution_id, detailed)
+                return Outcome(await self.view(run, detailed), settled=run.execution.state in until)
+            if state is RECHECK or state in until:
+                run = await self._read(execution_id, detailed)
+        return Outcome(await self.view(run, detailed))
+
+    # Reading
+
+    async def status(self, name: str, execution_id: str, detailed: bool) -> ExecutionView:
+        return await self.view(await self._run_of(name, execution_id, detailed), detailed)
+
+    async def execution(self, execution_id: str, detailed: bool) -> ExecutionView:
+        run = await self._read(execution_id, detailed)
+        return await self.view(run, detailed)
+
+    async def executions(
+        self,
+        workflow_name: str | None,
+        state: ExecutionState | None,
+        limit: int,
+        offset: int,
+    ) -> ExecutionList:
+        runs = await self.store.list_runs(
+            workflow_name=workflow_name, state=state, limit=limit, offset=offset
+        )
+        count = await self.store.count_runs(workflow_name=workflow_name, state=state)
+        shown = [await self.view(run) for run in runs]
+        return ExecutionList(count=count, limit=limit, offset=offset, executions=shown)
+
+    async def view(self, run: RunRow, detailed: bool = False) -> ExecutionView:
+        reason = None
+        if run.execution.state is _S.SCHEDULED:
+            stale_after = 3 * self.core.lease_ttl
+            reason = views.pending_reason(
+                run.execution.requests, await self.core.workers(), stale_after
+            )
+        return views.execution_view(
+            run, self.core.decoder, detailed=detailed, pending_reason=reason
+        )
+
+    async def _read(self, execution_id: str, detailed: bool) -> RunRow:
+        run = await self.store.get_run(execution_id, with_events=detailed)
+        if run is not None and run.execution.state is _S.PAUSED and not detailed:
+            # A paused run's view shows the pause output, which lives in its events.
+            run = await self.store.get_run(execution_id, with_events=True)
+        if run is None:
+            raise ExecutionNotFoundError(execution_id)
+        return run
+
+    async def _run_of(self, name: str, execution_id: str, detailed: bool) -> RunRow:
+        await self._workflow_row(name)
+        run = await self._read(execution_id, detailed)
+        if run.execution.workflow_name != name:
+            raise ExecutionNotFoundError(execution_id)
+        return run
+
+    @staticmethod
+    async def _guard(write: Awaitable[Transition], action: str) -> Transition:
+        try:
+            return await write
+        except KeyError as exc:
+            raise ExecutionNotFoundError(str(exc.args[0])) from None
+        except StateConflictError as exc:
+            raise ExecutionStateError(exc.execution_id, exc.state.value, action) from None
+
+
+def _queued(row: ExecutionRow) -> QueuedRun:
+    return QueuedRun(
+        row.execution_id, row.workflow_name, row.workflow_version, row.requests, row.created_at
+    )

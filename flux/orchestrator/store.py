@@ -1,0 +1,297 @@
+"""What the server needs from persistence beyond the engine's `ExecutionStore`.
+
+Like `flux.engine.store`, this module is a contract only (dataclasses, errors, a Protocol and
+the one release rule every adapter applies): `flux.storage` implements it and may import it,
+and it imports nothing above the engine.
+
+Every method is one transaction. Leases follow docs/distributed.md: a claim moves a run from
+SCHEDULED to CLAIMED and bumps its `lease_epoch` (the fencing token); every later write by a
+worker names the epoch it holds and is refused with `LeaseLostError` when that is no longer
+the run's epoch, holder, or a held state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from flux.domain.events import ExecutionEventType, ExecutionState, new_event_id
+from flux.engine.store import EventRow, ExecutionRow, ExecutionStore
+
+_S = ExecutionState
+# States in which a worker holds the run under a lease.
+HELD_STATES = (_S.CLAIMED, _S.RUNNING, _S.CANCELLING)
+
+
+@dataclass(slots=True)
+class Lease:
+    """The dispatch columns of an execution."""
+
+    worker_name: str | None = None
+    epoch: int = 0
+    expires_at: datetime | None = None
+    attempts: int = 0
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class RunRow:
+    execution: ExecutionRow
+    lease: Lease
+
+
+@dataclass(slots=True)
+class QueuedRun:
+    """A top-level SCHEDULED execution, as the dispatcher sees it."""
+
+    execution_id: str
+    workflow_name: str
+    workflow_version: str | None
+    requests: str | None
+    created_at: datetime
+
+
+@dataclass(slots=True)
+class Transition:
+    """A state a write left an execution in; the orchestrator notifies waiters with it."""
+
+    execution_id: str
+    workflow_name: str
+    state: ExecutionState
+    worker_name: str | None = None
+    parent_execution_id: str | None = None
+
+
+@dataclass(slots=True)
+class WorkflowRow:
+    name: str
+    version: str
+    filename: str | None
+    source: str
+    metadata: str  # JSON text
+    created_at: datetime
+
+
+@dataclass(slots=True)
+class WorkerRow:
+    name: str
+    session_token_hash: str
+    resources: str  # JSON text
+    packages: str  # JSON text
+    python_version: str
+    platform: str
+    max_concurrency: int
+    status: str
+    registered_at: datetime
+    last_seen_at: datetime
+    connection_id: str | None = None
+
+
+@dataclass(slots=True)
+class CheckpointWrite:
+    """What a worker's checkpoint asks to write to one execution."""
+
+    execution_id: str
+    worker_name: str
+    epoch: int
+    events: Sequence[EventRow]
+    state: ExecutionState | None = None
+    output: bytes | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReleasePolicy:
+    """How a lease lost by a crash (disconnect, expiry) is released.
+
+    `fail(worker_name, attempts)` gives the error text and the encoded WORKFLOW_FAILED value
+    of a run that reached `max_attempts` (the store never encodes values itself)."""
+
+    max_attempts: int
+    fail: Callable[[str | None, int], tuple[str, bytes]]
+
+
+class LeaseLostError(Exception):
+    """A worker wrote to a run it no longer holds at that epoch (fencing)."""
+
+    def __init__(self, execution_id: str, detail: str):
+        super().__init__(f"execution '{execution_id}': {detail}")
+        self.execution_id = execution_id
+
+
+class StateConflictError(Exception):
+    """The execution is not in a state that allows the action (claim, resume, cancel)."""
+
+    def __init__(self, execution_id: str, state: ExecutionState, action: str):
+        super().__init__(f"cannot {action} execution '{execution_id}': it is {state.value}")
+        self.execution_id, self.state, self.action = execution_id, state, action
+
+
+def crash_release_state(
+    state: ExecutionState, attempts: int, top_level: bool, max_attempts: int
+) -> ExecutionState:
+    """Where a run goes when its worker is gone: a cancel in flight completes; a top-level
+    run that has now lost `max_attempts` workers fails; anything else is queued again.
+    Subworkflows run inline in their parent, which carries the attempt limit for both."""
+    if state is _S.CANCELLING:
+        return _S.CANCELLED
+    if top_level and attempts >= max_attempts:
+        return _S.FAILED
+    return _S.SCHEDULED
+
+
+def server_event(
+    execution_id: str,
+    seq: int,
+    type: ExecutionEventType,
+    workflow_name: str,
+    value: bytes | None,
+    now: datetime,
+    source_id: str | None = None,
+) -> EventRow:
+    """An event the server itself records (SCHEDULED, CLAIMED, RESUMED, CANCELLED, FAILED)."""
+    return EventRow(
+        execution_id,
+        seq,
+        new_event_id(),
+        type.value,
+        source_id or execution_id,
+        workflow_name,
+        value,
+        now,
+    )
+
+
+def lease_lost_detail(state: ExecutionState, lease: Lease, worker_name: str, epoch: int) -> str:
+    """Why a fenced write was refused, for the 409 the worker gets."""
+    if state not in HELD_STATES:
+        return f"it is {state.value}, no worker holds it"
+    if lease.worker_name != worker_name:
+        return f"it is held by worker '{lease.worker_name}', not '{worker_name}'"
+    return f"lease epoch {epoch} is stale (current epoch {lease.epoch})"
+
+
+class OrchestratorStore(ExecutionStore, Protocol):
+    async def ping(self) -> None:
+        """Raise if the database cannot be reached."""
+
+    # Executions with their leases
+
+    async def get_run(self, execution_id: str, *, with_events: bool = True) -> RunRow | None: ...
+
+    async def list_runs(
+        self,
+        *,
+        workflow_name: str | None = None,
+        state: ExecutionState | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[RunRow]:
+        """Newest first, without events."""
+
+    async def count_runs(
+        self, *, workflow_name: str | None = None, state: ExecutionState | None = None
+    ) -> int: ...
+
+    async def count_by_state(self) -> dict[ExecutionState, int]: ...
+
+    async def queued(self, limit: int) -> list[QueuedRun]:
+        """Top-level SCHEDULED executions, oldest first (no lock: claims decide)."""
+
+    # Leases
+
+    async def claim(
+        self, execution_id: str, worker_name: str, claimed_value: bytes, expires_at: datetime
+    ) -> RunRow:
+        """SCHEDULED -> CLAIMED, epoch + 1, attempts + 1, WORKFLOW_CLAIMED recorded; returns
+        the run with its events. KeyError if unknown, StateConflictError if not SCHEDULED."""
+
+    async def claim_next(
+        self,
+        worker_name: str,
+        claimed_value: bytes,
+        expires_at: datetime,
+        limit: int,
+        fits: Callable[[str | None], bool],
+    ) -> list[RunRow]:
+        """Claim up to `limit` top-level queued runs whose requests `fits`, oldest first,
+        skipping rows another transaction holds (SKIP LOCKED)."""
+
+    async def claim_child(
+        self,
+        parent: CheckpointWrite,
+        child: ExecutionRow,
+        claimed_value: bytes,
+        expires_at: datetime,
+    ) -> RunRow:
+        """A subworkflow of a run the worker holds (`parent.execution_id` at `parent.epoch`):
+        created CLAIMED by the worker, or taken over at a new epoch if it exists (as it is,
+        when it already paused or finished). LeaseLostError if the parent is not held so."""
+
+    async def checkpoint(self, write: CheckpointWrite, expires_at: datetime) -> Transition:
+        """Append events (and set state / output / error) if the worker holds the run at
+        that epoch; renews the lease, or ends it when the run pauses or finishes. A run
+        being cancelled stays CANCELLING until the worker records an end. KeyError,
+        LeaseLostError, EventConflictError."""
+
+    async def renew(
+        self,
+        worker_name: str,
+        held: Sequence[tuple[str, int]],
+        expires_at: datetime,
+        resources: str | None,
+        now: datetime,
+    ) -> list[str]:
+        """Extend the leases in `held` (id, epoch) and mark the worker seen; returns the ids
+        it no longer holds."""
+
+    async def release(self, execution_id: str, worker_name: str, epoch: int) -> Transition:
+        """A graceful hand-back: SCHEDULED again (CANCELLED if cancelling); the attempt does
+        not count. LeaseLostError / KeyError."""
+
+    async def release_worker(
+        self, worker_name: str, connection_id: str | None, policy: ReleasePolicy, now: datetime
+    ) -> list[Transition]:
+        """Release every lease of a worker that left. With `connection_id`, only if that is
+        still the worker's connection (a newer one on another replica keeps its leases);
+        the worker is marked disconnected either way only if it matches."""
+
+    async def release_expired(
+        self, now: datetime, policy: ReleasePolicy, limit: int
+    ) -> list[Transition]:
+        """Release leases that expired before `now` (SKIP LOCKED: replicas share the work)."""
+
+    async def resume(self, execution_id: str, value: bytes | None, now: datetime) -> Transition:
+        """PAUSED -> SCHEDULED with WORKFLOW_RESUMED (source: the pause step). KeyError,
+        StateConflictError."""
+
+    async def cancel(self, execution_id: str, now: datetime) -> Transition:
+        """Not held -> CANCELLED (WORKFLOW_CANCELLED recorded); held -> CANCELLING, the
+        holder is told by the caller. StateConflictError when already finished."""
+
+    # Catalog
+
+    async def save_workflows(self, workflows: Sequence[WorkflowRow]) -> None:
+        """Insert the workflows of one file, or refresh `created_at` of a version already
+        there (the latest upload wins)."""
+
+    async def get_workflow(self, name: str, version: str | None = None) -> WorkflowRow | None:
+        """That version, or the latest uploaded one."""
+
+    async def list_workflows(self) -> list[WorkflowRow]:
+        """The latest version of each workflow, by name."""
+
+    async def workflow_versions(self, name: str) -> list[str]:
+        """Newest first."""
+
+    # Worker registry
+
+    async def save_worker(self, worker: WorkerRow) -> None: ...
+
+    async def get_worker(self, name: str) -> WorkerRow | None: ...
+
+    async def list_workers(self) -> list[WorkerRow]: ...
+
+    async def worker_connected(self, name: str, connection_id: str, now: datetime) -> None: ...

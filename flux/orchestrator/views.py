@@ -1,0 +1,113 @@
+"""Stored executions as the API shows them (`flux.api.models`), values decoded for display."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from flux.api.models import EventView, ExecutionView, WorkflowDetail, WorkflowInfo
+from flux.api.worker_protocol import PackageInfo, WorkerResources
+from flux.domain.events import ExecutionEventType, ExecutionState, utcnow
+from flux.engine.store import EventRow
+from flux.orchestrator.fit import Capacity, shortfall
+from flux.orchestrator.store import RunRow, WorkerRow, WorkflowRow
+from flux.orchestrator.values import DisplayDecoder
+
+_E = ExecutionEventType
+_S = ExecutionState
+
+
+def execution_view(
+    run: RunRow,
+    decoder: DisplayDecoder,
+    *,
+    detailed: bool = False,
+    pending_reason: str | None = None,
+) -> ExecutionView:
+    row, lease = run.execution, run.lease
+    return ExecutionView(
+        execution_id=row.execution_id,
+        workflow_name=row.workflow_name,
+        workflow_version=row.workflow_version,
+        state=row.state,
+        input=decoder.decode(row.input),
+        output=_output(run, decoder),
+        error=lease.error if row.state is _S.FAILED else None,
+        worker_name=lease.worker_name,
+        parent_execution_id=row.parent_execution_id,
+        attempts=lease.attempts,
+        pending_reason=pending_reason if row.state is _S.SCHEDULED else None,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        events=[event_view(e, decoder) for e in row.events] if detailed else None,
+    )
+
+
+def _output(run: RunRow, decoder: DisplayDecoder) -> Any:
+    row = run.execution
+    if row.state is _S.COMPLETED:
+        return decoder.decode(row.output)
+    if row.state is _S.FAILED:
+        return run.lease.error
+    if row.state is _S.PAUSED:
+        paused = _last(run.execution.events, _E.WORKFLOW_PAUSED)
+        value = decoder.decode(paused.value) if paused else None
+        return value.get("output") if isinstance(value, dict) else None
+    return None
+
+
+def _last(events: list[EventRow], type: ExecutionEventType) -> EventRow | None:
+    return next((e for e in reversed(events) if e.type == type.value), None)
+
+
+def event_view(event: EventRow, decoder: DisplayDecoder) -> EventView:
+    return EventView(
+        id=event.id,
+        type=event.type,
+        source_id=event.source_id,
+        name=event.name,
+        value=decoder.decode(event.value),
+        time=event.time,
+    )
+
+
+def workflow_info(row: WorkflowRow) -> WorkflowInfo:
+    meta = json.loads(row.metadata)
+    return WorkflowInfo(
+        name=row.name,
+        version=row.version,
+        filename=row.filename,
+        created_at=row.created_at,
+        secret_requests=meta.get("secret_requests") or [],
+        requests=meta.get("requests"),
+        schedule=meta.get("schedule"),
+    )
+
+
+def workflow_detail(row: WorkflowRow, versions: list[str]) -> WorkflowDetail:
+    return WorkflowDetail(**workflow_info(row).model_dump(), versions=versions, source=row.source)
+
+
+def worker_capacity(row: WorkerRow) -> Capacity:
+    resources = WorkerResources.model_validate_json(row.resources)
+    packages = [PackageInfo.model_validate(p) for p in json.loads(row.packages)]
+    return Capacity.of(resources, packages)
+
+
+def pending_reason(requests: str | None, workers: list[WorkerRow], stale_after: float) -> str:
+    """Why a queued run is not running, from the workers connected to any replica."""
+    seen_since = utcnow() - timedelta(seconds=stale_after)
+    live = [w for w in workers if w.status == "connected" and w.last_seen_at >= seen_since]
+    if not live:
+        return "no worker is connected"
+    reasons = []
+    for worker in live:
+        try:
+            reason = shortfall(requests, worker_capacity(worker))
+        except ValueError as exc:
+            return f"its resource request cannot be read: {exc}"
+        if reason is None:
+            return "waiting for a free worker slot"
+        reasons.append(f"worker '{worker.name}': {reason}")
+    return "no connected worker fits it (" + "; ".join(reasons[:5]) + ")"

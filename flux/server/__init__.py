@@ -1,0 +1,1 @@
+"""The HTTP server (FastAPI): the public API, the worker protocol, health and metrics."""

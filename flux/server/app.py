@@ -1,0 +1,117 @@
+"""`create_app(settings)`: the FastAPI application of one server replica.
+
+The lifespan opens what every request shares, once: the store (migrated), the notifier
+(LISTEN on PostgreSQL), the dispatcher and the lease sweeper. Nothing is opened per request.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from flux.codec import Codec
+from flux.config import FluxSettings
+from flux.keyring import signing_key
+from flux.orchestrator.core import Core
+from flux.orchestrator.recovery import LeaseSweeper
+from flux.orchestrator.service import Orchestrator
+from flux.orchestrator.values import DisplayDecoder
+from flux.orchestrator.workers import WorkerGateway
+from flux.server import (
+    errors,
+    routes_admin,
+    routes_executions,
+    routes_ops,
+    routes_workers,
+    routes_workflows,
+)
+from flux.server.metrics import ServerMetrics
+from flux.server.state import ServerState
+from flux.storage.factory import (
+    create_notifier,
+    create_orchestrator_store,
+    unavailable_errors,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def bootstrap_token(settings: FluxSettings) -> str:
+    """`workers.bootstrap_token`, or a new one for this start (logged, so that workers on
+    other machines can be given it)."""
+    configured = settings.workers.bootstrap_token
+    if configured:
+        return configured
+    token = secrets.token_urlsafe(24)
+    logger.warning(
+        "workers.bootstrap_token is not set; workers can join this server with the "
+        "generated token %s (set FLUX_WORKERS__BOOTSTRAP_TOKEN to keep one across restarts)",
+        token,
+    )
+    return token
+
+
+async def open_state(settings: FluxSettings, token: str) -> ServerState:
+    store = create_orchestrator_store(settings.database_url)
+    try:
+        await store.ping()  # opens and migrates now, not on the first request
+        key = signing_key(settings)
+        metrics = ServerMetrics()
+        core = Core(
+            store=store,
+            notifier=create_notifier(settings.database_url),
+            settings=settings,
+            codec=Codec(settings.serializer, key),
+            decoder=DisplayDecoder(key),
+            observer=metrics,
+        )
+        await core.start()
+    except BaseException:
+        await store.close()
+        raise
+    state = ServerState(
+        core=core,
+        orchestrator=Orchestrator(core),
+        gateway=WorkerGateway(core, token),
+        sweeper=LeaseSweeper(core),
+        metrics=metrics,
+    )
+    state.sweeper.start()
+    return state
+
+
+async def close_state(state: ServerState) -> None:
+    await state.sweeper.stop()
+    for task in list(state.background):
+        task.cancel()
+    await state.core.stop()
+    await state.core.store.close()
+
+
+def create_app(settings: FluxSettings, *, token: str | None = None) -> FastAPI:
+    """The app for `settings`; `token` overrides the bootstrap token (the CLI passes the one
+    it gave its embedded worker)."""
+    worker_token = token or bootstrap_token(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.flux = await open_state(settings, worker_token)
+        try:
+            yield
+        finally:
+            await close_state(app.state.flux)
+
+    app = FastAPI(
+        title="Flux",
+        summary="Durable workflow orchestration",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    errors.install(app, unavailable_errors(settings.database_url))
+    for module in (routes_workflows, routes_executions, routes_workers, routes_admin, routes_ops):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,166 @@
+"""`/workers`: the worker protocol of `flux.api.worker_protocol` (registration with the
+bootstrap token; everything else with the worker's own session token)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from flux.api.worker_protocol import (
+    CacheEntry,
+    CacheLookup,
+    Checkpoint,
+    CheckpointBatch,
+    CheckpointBatchReply,
+    ChildExecution,
+    Claim,
+    ClaimBatch,
+    ClaimNext,
+    Heartbeat,
+    HeartbeatReply,
+    Registration,
+    Release,
+    SecretsReply,
+    SecretsRequest,
+    WorkerRegistration,
+    WorkflowSource,
+)
+from flux.orchestrator.dispatch import WorkerSession
+from flux.server.errors import documented
+from flux.server.sse import frame, sse_response
+from flux.server.state import Gateway, ServerState, State
+
+router = APIRouter(prefix="/workers", tags=["workers"])
+_KEEPALIVE_S = 10.0
+_ERRORS = documented(401, 403, 404, 409)
+
+
+def bearer(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip() or None
+
+
+async def _worker(name: str, request: Request, gateway: Gateway) -> str:
+    await gateway.authenticate(name, bearer(request))
+    return name
+
+
+Worker = Annotated[str, Depends(_worker)]
+
+
+@router.post("/register", response_model=Registration, responses=_ERRORS)
+async def register(
+    registration: WorkerRegistration, request: Request, gateway: Gateway
+) -> Registration:
+    """Join with the bootstrap token (`Authorization: Bearer <workers.bootstrap_token>`)."""
+    return await gateway.register(registration, bearer(request))
+
+
+@router.get("/{name}/connect", responses=_ERRORS)
+async def connect(worker: Worker, gateway: Gateway, state: State) -> Response:
+    """SSE: `execution_scheduled`, `execution_cancelled` and `keepalive` events. Closing the
+    stream releases the worker's leases."""
+    session = await gateway.connect(worker)
+    return sse_response(_session_events(session, state))
+
+
+async def _session_events(session: WorkerSession, state: ServerState) -> AsyncIterator[bytes]:
+    try:
+        yield frame("connected", "{}")
+        while True:
+            try:
+                message = await asyncio.wait_for(session.queue.get(), _KEEPALIVE_S)
+            except TimeoutError:
+                yield frame("keepalive", "{}")
+                continue
+            if message is None:
+                return
+            yield frame(*message)
+    finally:
+        if not state.stopping:
+            # Outside the response's cancel scope: it is being cancelled when the client left.
+            state.spawn(state.gateway.disconnect(session))
+
+
+@router.post("/{name}/claim/{execution_id}", response_model=Claim, responses=_ERRORS)
+async def claim(worker: Worker, execution_id: str, gateway: Gateway) -> Claim:
+    return await gateway.claim(worker, execution_id)
+
+
+@router.post("/{name}/claim", response_model=ClaimBatch, responses=_ERRORS)
+async def claim_next(worker: Worker, wanted: ClaimNext, gateway: Gateway) -> ClaimBatch:
+    return await gateway.claim_next(worker, wanted.max)
+
+
+@router.post("/{name}/executions", response_model=Claim, responses=_ERRORS)
+async def child_execution(worker: Worker, child: ChildExecution, gateway: Gateway) -> Claim:
+    return await gateway.claim_child(worker, child)
+
+
+@router.get("/{name}/workflows/{workflow}", response_model=WorkflowSource, responses=_ERRORS)
+async def latest_workflow_source(worker: Worker, workflow: str, gateway: Gateway) -> WorkflowSource:
+    """The latest uploaded version (what `call("name")` runs)."""
+    return await gateway.workflow_source(workflow, None)
+
+
+@router.get(
+    "/{name}/workflows/{workflow}/{version}", response_model=WorkflowSource, responses=_ERRORS
+)
+async def workflow_source(
+    worker: Worker, workflow: str, version: str, gateway: Gateway
+) -> WorkflowSource:
+    return await gateway.workflow_source(workflow, version)
+
+
+@router.post("/{name}/checkpoint/{execution_id}", status_code=204, responses=_ERRORS)
+async def checkpoint(
+    worker: Worker, execution_id: str, body: Checkpoint, gateway: Gateway
+) -> Response:
+    await gateway.checkpoint(worker, execution_id, body)
+    return Response(status_code=204)
+
+
+@router.post("/{name}/checkpoints", response_model=CheckpointBatchReply, responses=_ERRORS)
+async def checkpoints(
+    worker: Worker, batch: CheckpointBatch, gateway: Gateway
+) -> CheckpointBatchReply:
+    return await gateway.checkpoints(worker, batch)
+
+
+@router.post("/{name}/heartbeat", response_model=HeartbeatReply, responses=_ERRORS)
+async def heartbeat(worker: Worker, body: Heartbeat, gateway: Gateway) -> HeartbeatReply:
+    return await gateway.heartbeat(worker, body)
+
+
+@router.post("/{name}/release/{execution_id}", status_code=204, responses=_ERRORS)
+async def release(worker: Worker, execution_id: str, body: Release, gateway: Gateway) -> Response:
+    await gateway.release(worker, execution_id, body.epoch)
+    return Response(status_code=204)
+
+
+@router.post("/{name}/secrets", response_model=SecretsReply, responses=_ERRORS)
+async def worker_secrets(worker: Worker, request: SecretsRequest, gateway: Gateway) -> SecretsReply:
+    return await gateway.secrets(worker, request)
+
+
+@router.post("/{name}/cache/get", response_model=CacheEntry, responses=_ERRORS)
+async def cache_get(worker: Worker, lookup: CacheLookup, gateway: Gateway) -> CacheEntry:
+    return await gateway.cache_get(lookup)
+
+
+@router.put("/{name}/cache", status_code=204, responses=_ERRORS)
+async def cache_set(worker: Worker, entry: CacheEntry, gateway: Gateway) -> Response:
+    await gateway.cache_set(entry)
+    return Response(status_code=204)
+
+
+@router.post("/{name}/disconnect", status_code=204, responses=_ERRORS)
+async def disconnect(worker: Worker, gateway: Gateway) -> Response:
+    """A graceful leave: the worker's SSE stream is closed (which releases what it holds)."""
+    gateway.leave(worker)
+    return Response(status_code=204)

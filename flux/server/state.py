@@ -1,0 +1,65 @@
+"""What one running app holds, built by the lifespan and reached by the routes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from flux.orchestrator.core import Core
+from flux.orchestrator.recovery import LeaseSweeper
+from flux.orchestrator.service import Orchestrator
+from flux.orchestrator.workers import WorkerGateway
+from flux.server.metrics import ServerMetrics
+
+
+@dataclass
+class ServerState:
+    core: Core
+    orchestrator: Orchestrator
+    gateway: WorkerGateway
+    sweeper: LeaseSweeper
+    metrics: ServerMetrics
+    background: set[asyncio.Task[Any]] = field(default_factory=set)
+    stopping: bool = False
+
+    def close_sessions(self) -> None:
+        """End every worker's SSE stream for a shutdown. Their leases are kept: the workers
+        keep running and reconnect (to this server restarted, or to another replica); if
+        they are gone too, the leases expire and the sweeper hands the runs out again."""
+        self.stopping = True
+        for session in list(self.core.dispatcher.sessions.values()):
+            session.close()
+
+    def spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+        """Run `work` outside the request's cancel scope (cleanup after a client left)."""
+        task = asyncio.get_running_loop().create_task(work)
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+
+
+# Dependencies are `async def` on purpose: FastAPI runs plain `def` ones in a thread pool,
+# a thread hop that would cost more than the rest of a small request.
+
+
+async def _state(request: Request) -> ServerState:
+    state: ServerState = request.app.state.flux
+    return state
+
+
+async def _orchestrator(request: Request) -> Orchestrator:
+    state: ServerState = request.app.state.flux
+    return state.orchestrator
+
+
+async def _gateway(request: Request) -> WorkerGateway:
+    state: ServerState = request.app.state.flux
+    return state.gateway
+
+
+State = Annotated[ServerState, Depends(_state)]
+Service = Annotated[Orchestrator, Depends(_orchestrator)]
+Gateway = Annotated[WorkerGateway, Depends(_gateway)]
