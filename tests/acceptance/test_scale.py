@@ -45,10 +45,11 @@ def _submit(url: str, count: int) -> list[str]:
 
 def _completed(url: str) -> int:
     with httpx.Client(base_url=url, timeout=60) as client:
-        page = client.get(
+        response = client.get(
             "/executions", params={"workflow": "once", "state": "COMPLETED", "limit": 1}
-        ).json()
-    total: int = page["count"]  # all matching executions, whatever the page size
+        )
+    assert response.status_code == 200, response.text
+    total: int = response.json()["count"]  # all matching executions, whatever the page size
     return total
 
 
