@@ -30,6 +30,7 @@ from flux.api.models import (
     ExecutionList,
     ExecutionView,
     SecretValue,
+    WorkerView,
     WorkflowDetail,
     WorkflowInfo,
 )
@@ -267,6 +268,12 @@ class FluxClient:
         path = f"/executions/{_segment(execution_id)}"
         response = self._send("GET", path, params={"detailed": _flag(detailed)})
         return _parse(ExecutionView, response)
+
+    # -- workers ---------------------------------------------------------------------------
+
+    def list_workers(self) -> list[WorkerView]:
+        """Registered workers, whether they are connected and their last resource report."""
+        return _parse_list(WorkerView, self._send("GET", "/workers"))
 
     # -- secrets ---------------------------------------------------------------------------
 

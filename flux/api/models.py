@@ -74,3 +74,17 @@ class SecretValue(BaseModel):
 
 class ErrorResponse(BaseModel):
     detail: str
+
+
+class WorkerView(BaseModel):
+    name: str
+    status: str = Field(
+        description="'connected' while its event stream is open, 'disconnected' after"
+    )
+    resources: dict[str, Any] = Field(description="last report: cpu, memory, disk, gpus")
+    packages: int = Field(description="how many Python packages it reported")
+    python_version: str
+    platform: str
+    max_concurrency: int
+    registered_at: datetime
+    last_seen_at: datetime

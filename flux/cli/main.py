@@ -20,6 +20,7 @@ TOPICS: dict[str, str] = {
     "execution": "flux.cli.execution:execution",
     "secrets": "flux.cli.secrets:secrets",
     "start": "flux.cli.start:start",
+    "worker": "flux.cli.worker:worker",
     "workflow": "flux.cli.workflow:workflow",
 }
 

@@ -45,6 +45,12 @@ class LeaseSweeper:
             released = await self._core.store.release_expired(
                 utcnow(), self._core.release_policy(), _BATCH
             )
+            if released:
+                logger.info(
+                    "%d expired lease(s) released: %s",
+                    len(released),
+                    ", ".join(f"{t.execution_id} -> {t.state.value}" for t in released),
+                )
             self._core.announce(released)
             total += len(released)
             if len(released) < _BATCH:

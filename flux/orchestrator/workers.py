@@ -11,11 +11,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import secrets
 import time
 import uuid
 from typing import Any
 
+from flux.api.models import WorkerView
 from flux.api.worker_protocol import (
     CacheEntry,
     CacheLookup,
@@ -56,6 +58,8 @@ from flux.orchestrator.store import (
 from flux.orchestrator.values import describe_error
 from flux.orchestrator.views import worker_capacity
 from flux.secret_managers import DatabaseSecretManager
+
+logger = logging.getLogger(__name__)
 
 _S = ExecutionState
 _ENDS = frozenset({_S.PAUSED, _S.COMPLETED, _S.FAILED, _S.CANCELLED})
@@ -189,7 +193,30 @@ class WorkerGateway:
         released = await self.store.release_worker(
             session.name, session.connection_id, self.core.release_policy(), utcnow()
         )
+        logger.info(
+            "worker %s disconnected; %d execution(s) released: %s",
+            session.name,
+            len(released),
+            ", ".join(f"{t.execution_id} -> {t.state.value}" for t in released) or "none",
+        )
         self.core.announce(released)
+
+    async def list(self) -> list[WorkerView]:
+        rows = await self.store.list_workers()
+        return [
+            WorkerView(
+                name=row.name,
+                status=row.status,
+                resources=json.loads(row.resources),
+                packages=len(json.loads(row.packages)),
+                python_version=row.python_version,
+                platform=row.platform,
+                max_concurrency=row.max_concurrency,
+                registered_at=row.registered_at,
+                last_seen_at=row.last_seen_at,
+            )
+            for row in rows
+        ]
 
     # Claims
 

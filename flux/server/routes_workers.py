@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
+from flux.api.models import WorkerView
 from flux.api.worker_protocol import (
     CacheEntry,
     CacheLookup,
@@ -51,6 +52,12 @@ async def _worker(name: str, request: Request, gateway: Gateway) -> str:
 
 
 Worker = Annotated[str, Depends(_worker)]
+
+
+@router.get("", response_model=list[WorkerView])
+async def list_workers(gateway: Gateway) -> list[WorkerView]:
+    """Registered workers, their last resource report and whether they are connected."""
+    return await gateway.list()
 
 
 @router.post("/register", response_model=Registration, responses=_ERRORS)

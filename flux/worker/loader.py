@@ -23,7 +23,6 @@ import traceback
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from types import ModuleType
-from urllib.parse import quote
 
 from flux.api.worker_protocol import WorkflowSource
 from flux.errors import FluxError, WorkflowNotFoundError
@@ -35,7 +34,6 @@ log = logging.getLogger("flux.worker")
 MODULE_PREFIX = "flux_uploaded_"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_]")
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9_.-]")
-_NO_SUCH_ROUTE = "Not Found"  # the web framework's 404 for a path it has no route for
 
 
 class WorkflowLoadError(FluxError):
@@ -136,27 +134,10 @@ class WorkflowLoader:
                 "GET", self._conn.path("workflows", name), what=f"find workflow '{name}'"
             )
         except ServerError as exc:
-            if exc.status == 404 and exc.detail == _NO_SUCH_ROUTE:
-                return await self._latest_from_catalog(name)
             if exc.status == 404:
                 raise WorkflowNotFoundError(name) from None
             raise WorkflowLoadError(f"cannot find workflow '{name}': {exc}") from None
         return WorkflowSource.model_validate_json(response.content).version
-
-    async def _latest_from_catalog(self, name: str) -> str:
-        # A server without the worker route for "latest" still lists its catalog publicly.
-        try:
-            response = await self._conn.call(
-                "GET", f"/workflows/{quote(name, safe='')}", what=f"find workflow '{name}'"
-            )
-        except ServerError as exc:
-            if exc.status == 404:
-                raise WorkflowNotFoundError(name) from None
-            raise WorkflowLoadError(f"cannot find workflow '{name}': {exc}") from None
-        version = response.json().get("version")
-        if not isinstance(version, str):
-            raise WorkflowLoadError(f"the server's catalog has no version of '{name}'")
-        return version
 
     async def _single_flight(
         self, version: str, make: Callable[[], Awaitable[ModuleType]]

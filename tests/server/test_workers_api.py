@@ -372,3 +372,26 @@ async def test_a_server_restart_keeps_the_leases_of_live_workers(
     async with httpx.AsyncClient(base_url=second.url) as client:
         view = await status(client, execution_id)
     assert (view["state"], view["output"], view["attempts"]) == ("COMPLETED", "survived", 1)
+
+
+async def test_workers_listing_shows_who_is_connected(server: ServerThread, workers: Any) -> None:
+    worker: FakeWorker = await workers("lister")
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        await worker.connect()
+        online = (await http.get("/workers")).json()
+        await worker.disconnect()
+
+        async def offline() -> list[dict[str, Any]]:
+            for _ in range(200):
+                listing: list[dict[str, Any]] = (await http.get("/workers")).json()
+                if listing[0]["status"] != "connected":
+                    return listing
+                await asyncio.sleep(0.01)
+            raise AssertionError("the worker never showed as disconnected")
+
+        after = await offline()
+    assert [w["name"] for w in online] == ["lister"]
+    assert online[0]["status"] == "connected"
+    assert online[0]["resources"]["cpu_total"] >= 1
+    assert online[0]["max_concurrency"] >= 1
+    assert after[0]["status"] != "connected"
