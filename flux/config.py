@@ -46,41 +46,73 @@ class _Section(BaseModel):
 
 
 class WorkersSettings(_Section):
-    bootstrap_token: str | None = Field(default=None, repr=False)
-    server_url: str = "http://localhost:8000"
-    default_timeout: int = Field(default=300, ge=0)
-    retry_attempts: int = Field(default=3, ge=0)
-    retry_delay: int = Field(default=1, ge=0)
-    retry_backoff: int = Field(default=2, ge=1)
+    bootstrap_token: str | None = Field(
+        default=None,
+        repr=False,
+        description="shared secret a worker shows to register; generated per server start "
+        "when unset (then only the embedded worker can join)",
+    )
+    server_url: str = Field(
+        default="http://localhost:8000", description="server that workers and the CLI talk to"
+    )
+    default_timeout: int = Field(default=300, ge=0, description="flux-core setting, accepted")
+    retry_attempts: int = Field(default=3, ge=0, description="flux-core setting, accepted")
+    retry_delay: int = Field(default=1, ge=0, description="flux-core setting, accepted")
+    retry_backoff: int = Field(default=2, ge=1, description="flux-core setting, accepted")
     # Distributed mode (see docs/distributed.md): a claim lasts `lease_ttl` seconds unless a
     # heartbeat renews it; a run that lost its worker `max_attempts` times ends FAILED.
-    lease_ttl: float = Field(default=5.0, gt=0)
-    heartbeat_interval: float = Field(default=1.0, gt=0)
-    max_attempts: int = Field(default=3, ge=1)
+    lease_ttl: float = Field(
+        default=5.0, gt=0, description="seconds a claim lasts without a heartbeat"
+    )
+    heartbeat_interval: float = Field(
+        default=1.0, gt=0, description="seconds between a worker's heartbeats"
+    )
+    max_attempts: int = Field(
+        default=3, ge=1, description="claims of one run before losing its worker fails it"
+    )
     # The worker process (`flux start worker`): how many executions it runs at once, and how
     # long a SIGTERM lets running ones finish before the rest are handed back to the server.
-    max_concurrency: int = Field(default=100, ge=1)
-    shutdown_grace: float = Field(default=30.0, ge=0)
+    max_concurrency: int = Field(
+        default=100, ge=1, description="executions one worker runs at once"
+    )
+    shutdown_grace: float = Field(
+        default=30.0, ge=0, description="seconds SIGTERM lets running executions finish"
+    )
 
 
 class ServerSettings(_Section):
     sync_timeout: float = Field(default=60.0, gt=0, description="seconds a sync call waits")
-    embedded_worker: bool = True
-    max_upload_bytes: int = Field(default=1024 * 1024, ge=1)
+    embedded_worker: bool = Field(
+        default=True, description="`flux start server` also starts a worker process"
+    )
+    max_upload_bytes: int = Field(
+        default=1024 * 1024, ge=1, description="largest workflow file accepted"
+    )
     # An offer not claimed within this many seconds is offered again (maybe elsewhere).
-    dispatch_offer_timeout: float = Field(default=2.0, gt=0)
+    dispatch_offer_timeout: float = Field(
+        default=2.0, gt=0, description="seconds before an unclaimed offer is made again"
+    )
 
 
 class SecuritySettings(_Section):
-    encryption_key: str | None = Field(default=None, repr=False)
+    encryption_key: str | None = Field(
+        default=None,
+        repr=False,
+        description="master key for secrets and value signatures; default: a key generated "
+        "into <home>/encryption.key",
+    )
 
 
 class MCPSettings(_Section):
-    name: str = "flux-workflows"
-    host: str = "localhost"
-    port: int = Field(default=8080, ge=0, le=65535)
-    server_url: str = "http://localhost:8000"
-    transport: Literal["sse", "stdio", "streamable-http"] = "sse"
+    name: str = Field(default="flux-workflows", description="MCP server name")
+    host: str = Field(default="localhost", description="MCP server bind host")
+    port: int = Field(default=8080, ge=0, le=65535, description="MCP server port")
+    server_url: str = Field(
+        default="http://localhost:8000", description="Flux server the MCP server talks to"
+    )
+    transport: Literal["sse", "stdio", "streamable-http"] = Field(
+        default="sse", description="MCP transport"
+    )
 
 
 class FluxSettings(BaseSettings):
@@ -92,13 +124,20 @@ class FluxSettings(BaseSettings):
         validate_assignment=True,
     )
 
-    debug: bool = False
-    log_level: Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG", "NOTSET"] = "INFO"
-    server_host: str = "localhost"
-    server_port: int = Field(default=8000, ge=0, le=65535)
-    home: str = ".flux"
-    database_url: str = "sqlite:///.flux/flux.db"
-    serializer: Literal["pkl", "json"] = "pkl"
+    debug: bool = Field(default=False, description="debug mode")
+    log_level: Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG", "NOTSET"] = Field(
+        default="INFO", description="log level of Flux's own messages"
+    )
+    server_host: str = Field(default="localhost", description="server bind host")
+    server_port: int = Field(default=8000, ge=0, le=65535, description="server bind port")
+    home: str = Field(default=".flux", description="where Flux keeps its local files")
+    database_url: str = Field(
+        default="sqlite:///.flux/flux.db",
+        description="sqlite:///path, postgresql://user@host/db, or memory://",
+    )
+    serializer: Literal["pkl", "json"] = Field(
+        default="pkl", description="how values are stored: signed pickle or JSON"
+    )
     workers: WorkersSettings = Field(default_factory=WorkersSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     mcp: MCPSettings = Field(default_factory=MCPSettings)
