@@ -22,6 +22,10 @@ from .fake_server import BOOTSTRAP, FakeServer
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.chdir(tmp_path)
+    # Importing an uploaded file registers its workflows by name, process-wide; the names
+    # used here ("parent", "child", ...) must not shadow other test modules' workflows.
+    registry = sys.modules["flux.workflow"]  # `flux.workflow` the attribute is the class
+    monkeypatch.setattr(registry, "_registry", dict(registry._registry))
     yield
     Configuration.get().reset()
     # Uploaded modules are named after their version; tests reuse version names.

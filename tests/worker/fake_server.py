@@ -80,7 +80,6 @@ class FakeServer:
     released: list[str] = field(default_factory=list)
     heartbeat_interval: float = 0.05
     fail_next: list[int] = field(default_factory=list)  # statuses to answer next calls with
-    latest_route: bool = True  # serve GET /workers/{w}/workflows/{name} (the latest version)
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
@@ -149,11 +148,6 @@ class FakeServer:
             return httpx.Response(self.fail_next.pop(0), json={"detail": "injected"})
         if path == "/workers/register":
             return self._register(request)
-        if path.startswith("/workflows/"):
-            name = path.split("/")[2]
-            if name not in self.latest:
-                return httpx.Response(404, json={"detail": f"workflow '{name}' not found"})
-            return httpx.Response(200, json={"name": name, "version": self.latest[name]})
         token = request.headers.get("authorization", "").removeprefix("Bearer ")
         if token not in self.sessions:
             return httpx.Response(401, json={"detail": "unknown session"})
@@ -326,8 +320,6 @@ class FakeServer:
 
     def _workflow(self, parts: list[str]) -> httpx.Response:
         name = parts[0]
-        if len(parts) == 1 and not self.latest_route:
-            return httpx.Response(404, json={"detail": "Not Found"})
         version = parts[1] if len(parts) > 1 else self.latest.get(name)
         source = self.sources.get((name, version or ""))
         if source is None:

@@ -161,11 +161,7 @@ async def test_call_by_name_runs_the_latest_upload_of_another_file(
     assert loader.version_of("helper") == server.latest["helper"]
 
 
-@pytest.mark.parametrize("latest_route", [True, False])
-async def test_the_latest_version_by_name(
-    server: FakeServer, tmp_path: Path, latest_route: bool
-) -> None:
-    server.latest_route = latest_route
+async def test_the_latest_version_by_name(server: FakeServer, tmp_path: Path) -> None:
     server.upload("helper", _version(), HELPER.format(factor=1))
     newest = _version()
     server.upload("helper", newest, HELPER.format(factor=2))
