@@ -18,6 +18,7 @@ import uuid
 from typing import Any
 
 from flux.api.models import WorkerView
+from flux.api.records import to_event_row, to_record
 from flux.api.worker_protocol import (
     CacheEntry,
     CacheLookup,
@@ -28,8 +29,6 @@ from flux.api.worker_protocol import (
     ChildExecution,
     Claim,
     ClaimBatch,
-    EventRecord,
-    ExecutionRecord,
     Heartbeat,
     HeartbeatReply,
     Registration,
@@ -39,7 +38,7 @@ from flux.api.worker_protocol import (
     WorkflowSource,
 )
 from flux.domain.events import ExecutionEventType, ExecutionState, utcnow
-from flux.engine.store import EventConflictError, EventRow, ExecutionRow
+from flux.engine.store import EventConflictError, ExecutionRow
 from flux.errors import FluxError, WorkflowNotFoundError
 from flux.keyring import secret_cipher, signing_key
 from flux.orchestrator import notify
@@ -302,7 +301,7 @@ class WorkerGateway:
             execution_id,
             worker,
             checkpoint.epoch,
-            [_event_row(execution_id, e) for e in checkpoint.events],
+            [to_event_row(execution_id, e) for e in checkpoint.events],
             checkpoint.state,
             checkpoint.output,
             self._error_text(checkpoint),
@@ -398,43 +397,7 @@ class WorkerGateway:
             await self.store.cache_set(entry.key, entry.value, entry.expires_at)
 
 
-def _event_row(execution_id: str, event: EventRecord) -> EventRow:
-    return EventRow(
-        execution_id,
-        event.seq,
-        event.id,
-        event.type,
-        event.source_id,
-        event.name,
-        event.value,
-        event.time,
-    )
-
-
 def _claim(run: RunRow) -> Claim:
     row, lease = run.execution, run.lease
-    record = ExecutionRecord(
-        execution_id=row.execution_id,
-        workflow_name=row.workflow_name,
-        workflow_version=row.workflow_version,
-        state=row.state,
-        input=row.input,
-        parent_execution_id=row.parent_execution_id,
-        requests=row.requests,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        events=[
-            EventRecord(
-                seq=e.seq,
-                id=e.id,
-                type=e.type,
-                source_id=e.source_id,
-                name=e.name,
-                value=e.value,
-                time=e.time,
-            )
-            for e in row.events
-        ],
-    )
     expires = lease.expires_at or utcnow()
-    return Claim(execution=record, epoch=lease.epoch, lease_expires_at=expires)
+    return Claim(execution=to_record(row, row.events), epoch=lease.epoch, lease_expires_at=expires)

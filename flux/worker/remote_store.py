@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from flux.api.records import to_event_record, to_record, to_row
 from flux.api.worker_protocol import (
     CacheEntry,
     CacheLookup,
@@ -38,7 +39,6 @@ from flux.engine.store import EventRow, ExecutionRow
 from flux.errors import FluxError, SecretNotFoundError
 from flux.worker.checkpoints import CheckpointBatcher
 from flux.worker.connection import ServerConnection, ServerError
-from flux.worker.records import to_event_record, to_record, to_row
 
 log = logging.getLogger("flux.worker")
 

@@ -1,4 +1,5 @@
-"""The engine's rows and the protocol's records, one into the other.
+"""The engine's rows and the protocol's records, one into the other (used by the server's
+worker gateway and by the worker's remote store).
 
 The engine and its stores speak `EventRow` / `ExecutionRow` (bytes values, dataclasses); the
 worker protocol speaks pydantic `EventRecord` / `ExecutionRecord` (base64 values on the wire).
@@ -12,11 +13,12 @@ from flux.api.worker_protocol import EventRecord, ExecutionRecord
 from flux.engine.store import EventRow, ExecutionRow
 
 
+def to_event_row(execution_id: str, e: EventRecord) -> EventRow:
+    return EventRow(execution_id, e.seq, e.id, e.type, e.source_id, e.name, e.value, e.time)
+
+
 def to_row(record: ExecutionRecord, with_events: bool = True) -> ExecutionRow:
-    events = [
-        EventRow(record.execution_id, e.seq, e.id, e.type, e.source_id, e.name, e.value, e.time)
-        for e in record.events
-    ]
+    events = [to_event_row(record.execution_id, e) for e in record.events]
     return ExecutionRow(
         record.execution_id,
         record.workflow_name,
