@@ -113,7 +113,10 @@ async def _serve(server: Any, token: str, embedded: bool) -> None:
     if server.started and embedded:
         host, port = server.config.host, _bound_port(server)
         server.embedded = EmbeddedWorker(
-            _worker_name(port), f"http://{_loopback(host)}:{port}", token
+            _worker_name(port),
+            f"http://{_loopback(host)}:{port}",
+            token,
+            Configuration.get().settings.workers.shutdown_grace,
         )
         server.embedded.start()
     try:
@@ -153,9 +156,15 @@ def _die_with_parent() -> None:
 class EmbeddedWorker:
     """Keeps one `flux start worker` child running next to the server."""
 
-    def __init__(self, name: str, server_url: str, token: str):
+    def __init__(self, name: str, server_url: str, token: str, grace: float):
         self.name, self.server_url = name, server_url
-        self._env = {**os.environ, "FLUX_WORKERS__BOOTSTRAP_TOKEN": token}
+        # The child's grace stays inside the time `stop` waits, so that on shutdown it hands
+        # back what it could not finish instead of being killed holding leases.
+        self._env = {
+            **os.environ,
+            "FLUX_WORKERS__BOOTSTRAP_TOKEN": token,
+            "FLUX_WORKERS__SHUTDOWN_GRACE": str(min(grace, _STOP_TIMEOUT_S - 2)),
+        }
         self._process: asyncio.subprocess.Process | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
