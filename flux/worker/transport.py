@@ -2,19 +2,13 @@
 
 Measured on the 2-core reference machine, one JSON call costs the client about 555 us of CPU
 through httpx's default stack (httpcore over anyio), about 270 us through httpx with this
-module's transport underneath, and about 110 us through `exchange` below (h11 framing, pooled
-asyncio connections). A worker makes three
+module's transport underneath, and about 40 us through `exchange` below. A worker makes three
 calls per execution (claim, two checkpoints), so this was the largest share of a run's cost,
 and of the server's sync latency on a machine where client, server and worker share 2 cores.
 
-The protocol is h11's: request heads are `h11.Request` events, bodies `h11.Data` and
-`h11.EndOfMessage`, and responses come from feeding the bytes received to the connection's
-`h11.Connection`, which also decides whether it can be kept alive. This module only keeps the
-pool of connections and does the asyncio I/O, with its timeouts.
-
 Two doors onto one pool of keep-alive connections:
-- `exchange`: the caller builds the request head (`encode_head`), gets the status and the
-  whole body. The worker's hot path (claims, checkpoints, secrets, cache).
+- `exchange`: the caller encodes the request head, gets the status and the whole body. The
+  worker's hot path (claims, checkpoints, secrets, cache).
 - `handle_async_request`: an httpx transport, so the rest (registration, the SSE stream,
   workflow sources) keeps httpx's client API, and tests can swap in httpx's MockTransport.
 
@@ -26,30 +20,28 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Iterable
-from dataclasses import dataclass, field
-from typing import TypeVar, cast
+from dataclasses import dataclass
+from typing import TypeVar
 
-import h11
 import httpx
 
 T = TypeVar("T")
 Origin = tuple[str, str, int]  # scheme, host, port
+Headers = list[tuple[bytes, bytes]]
 
-_MAX_HEAD = 1024 * 1024  # the longest response head (or chunk-size line) accepted
-_READ_SIZE = 64 * 1024
-_END = h11.EndOfMessage()
+_CRLF = b"\r\n"
+_STREAM_LIMIT = 1024 * 1024  # the longest response head (or chunk-size line) accepted
 
 
 def origin_of(url: httpx.URL) -> Origin:
     return url.scheme, url.host, url.port or (443 if url.scheme == "https" else 80)
 
 
-def encode_head(method: str, target: str, headers: Iterable[tuple[bytes, bytes]]) -> h11.Request:
-    """The head of a request for `exchange` (h11 checks the method, target and headers)."""
-    try:
-        return h11.Request(method=method, target=target, headers=list(headers))
-    except h11.LocalProtocolError as exc:
-        raise httpx.LocalProtocolError(f"bad request head: {exc}") from exc
+def encode_head(method: str, target: str, headers: Iterable[tuple[bytes, bytes]]) -> bytes:
+    lines = [f"{method} {target} HTTP/1.1\r\n".encode()]
+    lines.extend(name + b": " + value + _CRLF for name, value in headers)
+    lines.append(_CRLF)
+    return b"".join(lines)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,110 +60,35 @@ class Timeouts:
 class _Connection:
     reader: asyncio.StreamReader
     writer: asyncio.StreamWriter
-    http: h11.Connection = field(
-        default_factory=lambda: h11.Connection(h11.CLIENT, max_incomplete_event_size=_MAX_HEAD)
-    )
 
     @property
     def usable(self) -> bool:
         # A keep-alive connection the server closed meanwhile (it restarted, or timed the
         # connection out) shows up here as EOF already received.
-        return (
-            self.http.our_state is h11.IDLE
-            and not self.reader.at_eof()
-            and not self.writer.is_closing()
-        )
-
-    def finish(self) -> bool:
-        """After a whole response: ready the connection for the next request, if h11 says
-        both sides may go on; whether it can be reused."""
-        if self.http.our_state is h11.DONE and self.http.their_state is h11.DONE:
-            self.http.start_next_cycle()
-            return True
-        return False
+        return not self.reader.at_eof() and not self.writer.is_closing()
 
     def close(self) -> None:
         self.writer.close()
 
-    async def send(self, head: h11.Request, body: bytes, timeout: float | None) -> None:
-        # One write per request: a head and a body sent apart cost two wake-ups of the
-        # server, and on loopback a send is the most expensive thing the worker does.
-        http = self.http
-        try:
-            payload = http.send(head) or b""
-            if body:
-                payload += http.send(h11.Data(data=body)) or b""
-            payload += http.send(_END) or b""
-        except h11.LocalProtocolError as exc:
-            raise httpx.LocalProtocolError(f"cannot send the request: {exc}") from exc
-        try:
-            self.writer.write(payload)
-            await _timed(self.writer.drain(), timeout)
-        except TimeoutError as exc:
-            raise httpx.WriteTimeout("sending the request timed out") from exc
-        except OSError as exc:
-            raise httpx.WriteError(f"sending the request: {exc}") from exc
 
-    async def response(self, timeout: float | None) -> h11.Response:
-        """The response head (informational 1xx responses are passed over)."""
-        try:
-            while True:
-                event = await self.next_event(timeout)
-                if isinstance(event, h11.Response):
-                    return event
-                if not isinstance(event, h11.InformationalResponse):
-                    raise httpx.RemoteProtocolError(f"expected a response, got {event!r}")
-        except TimeoutError as exc:
-            raise httpx.ReadTimeout("waiting for the response timed out") from exc
-        except OSError as exc:
-            raise httpx.RemoteProtocolError(f"the server closed the connection: {exc}") from exc
+@dataclass(slots=True)
+class _Head:
+    status: int
+    headers: Headers
 
-    async def whole_response(self, timeout: float | None) -> tuple[int, bytes]:
-        """The status and the whole body of the response (the hot path, in one loop)."""
-        http, status, parts = self.http, 0, []
-        try:
-            while True:
-                event = http.next_event()
-                if event is h11.NEED_DATA:
-                    http.receive_data(await _timed(self.reader.read(_READ_SIZE), timeout))
-                elif type(event) is h11.Data:
-                    parts.append(bytes(event.data))
-                elif type(event) is h11.Response:
-                    status = event.status_code
-                elif type(event) is h11.EndOfMessage:
-                    break
-                elif type(event) is not h11.InformationalResponse:
-                    raise httpx.RemoteProtocolError(f"unexpected in a response: {event!r}")
-        except h11.RemoteProtocolError as exc:
-            raise httpx.RemoteProtocolError(str(exc)) from exc
-        except TimeoutError as exc:
-            raise httpx.ReadTimeout("waiting for the response timed out") from exc
-        except OSError as exc:
-            what = "reading the response body" if status else "the server closed the connection"
-            raise httpx.RemoteProtocolError(f"{what}: {exc}") from exc
-        return status, parts[0] if len(parts) == 1 else b"".join(parts)
+    def get(self, name: bytes) -> bytes:
+        for key, value in self.headers:
+            if key.lower() == name:
+                return value
+        return b""
 
-    async def body_part(self, timeout: float | None) -> bytes | None:
-        """The next piece of the response body; None at its end."""
-        event = await self.next_event(timeout)
-        if isinstance(event, h11.Data):
-            return bytes(event.data)
-        if isinstance(event, h11.EndOfMessage):
-            return None
-        raise httpx.RemoteProtocolError(f"expected a response body, got {event!r}")
+    @property
+    def chunked(self) -> bool:
+        return self.get(b"transfer-encoding").lower() == b"chunked"
 
-    async def next_event(self, timeout: float | None) -> h11.Event | type[h11.PAUSED]:
-        http = self.http
-        try:
-            while True:
-                event = http.next_event()
-                if event is h11.NEED_DATA:
-                    http.receive_data(await _timed(self.reader.read(_READ_SIZE), timeout))
-                    continue
-                # h11's sentinels are classes, which mypy cannot narrow with `is`.
-                return cast("h11.Event | type[h11.PAUSED]", event)
-        except h11.RemoteProtocolError as exc:
-            raise httpx.RemoteProtocolError(str(exc)) from exc
+    @property
+    def keep_alive(self) -> bool:
+        return self.get(b"connection").lower() != b"close"
 
 
 class LeanTransport(httpx.AsyncBaseTransport):
@@ -181,19 +98,24 @@ class LeanTransport(httpx.AsyncBaseTransport):
         self._idle: dict[Origin, list[_Connection]] = {}
 
     async def exchange(
-        self, origin: Origin, head: h11.Request, body: bytes, timeouts: Timeouts
+        self, origin: Origin, head: bytes, body: bytes, timeouts: Timeouts
     ) -> tuple[int, bytes]:
         """Send one request (`head` from `encode_head`, then `body`); the status and the
         whole response body."""
         conn = await self._checkout(origin, timeouts)
         try:
-            await conn.send(head, body, timeouts.write)
-            status, content = await conn.whole_response(timeouts.read)
+            response = await self._roundtrip(conn, head + body, timeouts)
+            if response.chunked:
+                chunks = _Chunks(self, origin, conn, timeouts.read, response.keep_alive)
+                content = b"".join([chunk async for chunk in chunks])
+                await chunks.aclose()
+                return response.status, content
+            content, reusable = await _read_body(conn, response, timeouts, head_only=False)
         except BaseException:
             conn.close()
             raise
-        self._checkin(origin, conn)
-        return status, content
+        self._checkin(origin, conn, reusable)
+        return response.status, content
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         origin = origin_of(request.url)
@@ -202,21 +124,20 @@ class LeanTransport(httpx.AsyncBaseTransport):
         body = await request.aread()
         conn = await self._checkout(origin, timeouts)
         try:
-            await conn.send(head, body, timeouts.write)
-            response = await conn.response(timeouts.read)
-            headers = list(response.headers.raw_items())
-            if _chunked(response):
-                stream = _Body(self, origin, conn, timeouts.read)
+            response = await self._roundtrip(conn, head + body, timeouts)
+            if response.chunked:
+                chunks = _Chunks(self, origin, conn, timeouts.read, response.keep_alive)
                 return httpx.Response(
-                    response.status_code, headers=headers, stream=stream, request=request
+                    response.status, headers=response.headers, stream=chunks, request=request
                 )
-            content = await _read_body(conn, timeouts.read)
+            head_only = request.method == "HEAD"
+            content, reusable = await _read_body(conn, response, timeouts, head_only)
         except BaseException:
             conn.close()
             raise
-        self._checkin(origin, conn)
+        self._checkin(origin, conn, reusable)
         return httpx.Response(
-            response.status_code, headers=headers, content=content, request=request
+            response.status, headers=response.headers, content=content, request=request
         )
 
     async def aclose(self) -> None:
@@ -236,10 +157,9 @@ class LeanTransport(httpx.AsyncBaseTransport):
             conn.close()
         return await self._open(origin, timeouts)
 
-    def _checkin(self, origin: Origin, conn: _Connection) -> None:
-        """Take back a connection whose response was read to its end."""
+    def _checkin(self, origin: Origin, conn: _Connection, reusable: bool = True) -> None:
         idle = self._idle.setdefault(origin, [])
-        if conn.finish() and conn.usable and len(idle) < self._max_idle:
+        if reusable and conn.usable and len(idle) < self._max_idle:
             idle.append(conn)
         else:
             conn.close()
@@ -251,7 +171,8 @@ class LeanTransport(httpx.AsyncBaseTransport):
             context = self._ssl_context or ssl.create_default_context()
         try:
             reader, writer = await _timed(
-                asyncio.open_connection(host, port, ssl=context), timeouts.connect
+                asyncio.open_connection(host, port, ssl=context, limit=_STREAM_LIMIT),
+                timeouts.connect,
             )
         except TimeoutError as exc:
             raise httpx.ConnectTimeout(f"connecting to {host}:{port} timed out") from exc
@@ -259,56 +180,105 @@ class LeanTransport(httpx.AsyncBaseTransport):
             raise httpx.ConnectError(f"cannot connect to {host}:{port}: {exc}") from exc
         return _Connection(reader, writer)
 
+    @staticmethod
+    async def _roundtrip(conn: _Connection, payload: bytes, timeouts: Timeouts) -> _Head:
+        # One write per request: a head and a body sent apart cost two wake-ups of the
+        # server, and on loopback a send is the most expensive thing the worker does.
+        try:
+            conn.writer.write(payload)
+            await _timed(conn.writer.drain(), timeouts.write)
+        except TimeoutError as exc:
+            raise httpx.WriteTimeout("sending the request timed out") from exc
+        except OSError as exc:
+            raise httpx.WriteError(f"sending the request: {exc}") from exc
+        try:
+            raw = await _timed(conn.reader.readuntil(_CRLF + _CRLF), timeouts.read)
+        except TimeoutError as exc:
+            raise httpx.ReadTimeout("waiting for the response timed out") from exc
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as exc:
+            raise httpx.RemoteProtocolError(f"the server closed the connection: {exc}") from exc
+        return _parse_head(raw)
 
-class _Body(httpx.AsyncByteStream):
+
+class _Chunks(httpx.AsyncByteStream):
     """A chunked body, read as it arrives (the SSE stream). The connection goes back to the
     pool only when the body was read to its end; otherwise it is closed."""
 
     def __init__(
-        self, pool: LeanTransport, origin: Origin, conn: _Connection, timeout: float | None
+        self,
+        pool: LeanTransport,
+        origin: Origin,
+        conn: _Connection,
+        read_timeout: float | None,
+        reusable: bool,
     ):
-        self._pool, self._origin, self._conn, self._timeout = pool, origin, conn, timeout
+        self._pool, self._origin, self._conn = pool, origin, conn
+        self._read_timeout, self._reusable = read_timeout, reusable
         self._done = self._closed = False
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
+        reader = self._conn.reader
         try:
-            while (part := await self._conn.body_part(self._timeout)) is not None:
-                yield part
-            self._done = True
+            while True:
+                size_line = await _timed(reader.readuntil(_CRLF), self._read_timeout)
+                size = int(size_line.split(b";", 1)[0].strip() or b"0", 16)
+                if size == 0:
+                    await _timed(reader.readuntil(_CRLF), self._read_timeout)
+                    self._done = True
+                    break
+                data = await _timed(reader.readexactly(size + 2), self._read_timeout)
+                yield data[:-2]
         except TimeoutError as exc:
             raise httpx.ReadTimeout("no data on the response stream in time") from exc
-        except OSError as exc:
+        except asyncio.IncompleteReadError as exc:
+            raise httpx.ReadError("the server closed the connection mid-body") from exc
+        except (OSError, asyncio.LimitOverrunError) as exc:
             raise httpx.ReadError(f"reading a chunked body: {exc}") from exc
+        except ValueError as exc:
+            raise httpx.RemoteProtocolError(f"bad chunk size: {exc}") from exc
 
     async def aclose(self) -> None:
         if self._closed:
             return
         self._closed = True
         if self._done:
-            self._pool._checkin(self._origin, self._conn)
+            self._pool._checkin(self._origin, self._conn, self._reusable)
         else:
             self._conn.close()
 
 
-async def _read_body(conn: _Connection, timeout: float | None) -> bytes:
-    """The whole body of a response; h11 knows where it ends (content-length, chunks, or the
-    end of the connection, also for HEAD, 204 and 304)."""
-    parts: list[bytes] = []
+async def _read_body(
+    conn: _Connection, head: _Head, timeouts: Timeouts, head_only: bool
+) -> tuple[bytes, bool]:
+    """The body of a response that is not chunked, and whether the connection is reusable."""
+    length = head.get(b"content-length")
     try:
-        while (part := await conn.body_part(timeout)) is not None:
-            parts.append(part)
+        if length:
+            body = await _timed(conn.reader.readexactly(int(length)), timeouts.read)
+            return body, head.keep_alive
+        if head_only or head.status in (204, 304) or 100 <= head.status < 200:
+            return b"", head.keep_alive
+        # Neither a length nor chunks: the body runs to the end of the connection.
+        return await _timed(conn.reader.read(), timeouts.read), False
     except TimeoutError as exc:
         raise httpx.ReadTimeout("reading the response body timed out") from exc
-    except OSError as exc:
+    except (OSError, asyncio.IncompleteReadError) as exc:
         raise httpx.ReadError(f"reading the response body: {exc}") from exc
-    return parts[0] if len(parts) == 1 else b"".join(parts)
+    except ValueError as exc:
+        raise httpx.RemoteProtocolError(f"bad content-length {length!r}") from exc
 
 
-def _chunked(response: h11.Response) -> bool:
-    return any(
-        name == b"transfer-encoding" and value.lower() == b"chunked"
-        for name, value in response.headers
-    )
+def _parse_head(raw: bytes) -> _Head:
+    lines = raw.split(_CRLF)
+    parts = lines[0].split(b" ", 2)
+    if len(parts) < 2 or not parts[0].startswith(b"HTTP/1.") or not parts[1].isdigit():
+        raise httpx.RemoteProtocolError(f"not an HTTP/1.1 response: {lines[0][:80]!r}")
+    headers: Headers = []
+    for line in lines[1:]:
+        if line:
+            name, _, value = line.partition(b":")
+            headers.append((name.strip(), value.strip()))
+    return _Head(int(parts[1]), headers)
 
 
 async def _timed(awaitable: Awaitable[T], timeout: float | None) -> T:

@@ -81,7 +81,7 @@ async def test_exchange_reuses_one_keep_alive_connection(serve: Callable) -> Non
         status, body = await transport.exchange(origin, head, b"{}", Timeouts())
         assert (status, body) == (200, b'{"ok":true}')
     assert server.connections == 1
-    assert server.requests[0] == b"POST /x HTTP/1.1\r\nhost: test\r\ncontent-length: 2\r\n\r\n{}"
+    assert server.requests[0] == head + b"{}", "head and body leave in one piece"
     await transport.aclose()
 
 
