@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel
 
 from flux.api.models import WorkerView
 from flux.api.worker_protocol import (
@@ -94,14 +95,21 @@ async def _session_events(session: WorkerSession, state: ServerState) -> AsyncIt
             state.spawn(state.gateway.disconnect(session))
 
 
+def _json(model: BaseModel) -> Response:
+    # The hot worker endpoints hand back their model already serialized: FastAPI would
+    # otherwise validate it again against `response_model` (kept for the OpenAPI schema),
+    # which for a claim with its events costs more than building it.
+    return Response(model.model_dump_json(), media_type="application/json")
+
+
 @router.post("/{name}/claim/{execution_id}", response_model=Claim, responses=_ERRORS)
-async def claim(worker: Worker, execution_id: str, gateway: Gateway) -> Claim:
-    return await gateway.claim(worker, execution_id)
+async def claim(worker: Worker, execution_id: str, gateway: Gateway) -> Response:
+    return _json(await gateway.claim(worker, execution_id))
 
 
 @router.post("/{name}/claim", response_model=ClaimBatch, responses=_ERRORS)
-async def claim_next(worker: Worker, wanted: ClaimNext, gateway: Gateway) -> ClaimBatch:
-    return await gateway.claim_next(worker, wanted.max)
+async def claim_next(worker: Worker, wanted: ClaimNext, gateway: Gateway) -> Response:
+    return _json(await gateway.claim_next(worker, wanted.max))
 
 
 @router.post("/{name}/executions", response_model=Claim, responses=_ERRORS)
@@ -133,15 +141,13 @@ async def checkpoint(
 
 
 @router.post("/{name}/checkpoints", response_model=CheckpointBatchReply, responses=_ERRORS)
-async def checkpoints(
-    worker: Worker, batch: CheckpointBatch, gateway: Gateway
-) -> CheckpointBatchReply:
-    return await gateway.checkpoints(worker, batch)
+async def checkpoints(worker: Worker, batch: CheckpointBatch, gateway: Gateway) -> Response:
+    return _json(await gateway.checkpoints(worker, batch))
 
 
 @router.post("/{name}/heartbeat", response_model=HeartbeatReply, responses=_ERRORS)
-async def heartbeat(worker: Worker, body: Heartbeat, gateway: Gateway) -> HeartbeatReply:
-    return await gateway.heartbeat(worker, body)
+async def heartbeat(worker: Worker, body: Heartbeat, gateway: Gateway) -> Response:
+    return _json(await gateway.heartbeat(worker, body))
 
 
 @router.post("/{name}/release/{execution_id}", status_code=204, responses=_ERRORS)

@@ -8,7 +8,6 @@ from enum import StrEnum
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, Response
-from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 
 from flux.api.models import ExecutionView, WorkflowDetail, WorkflowInfo
@@ -112,7 +111,9 @@ async def read_input(request: Request) -> Any:
 def _answer(outcome: Outcome) -> Response:
     # 202: the run has not settled within server.sync_timeout; the view says where it is.
     status = 200 if outcome.settled else 202
-    return JSONResponse(outcome.view.model_dump(mode="json"), status_code=status)
+    return Response(
+        outcome.view.model_dump_json(), status_code=status, media_type="application/json"
+    )
 
 
 async def _events(stream: AsyncIterator[tuple[str, dict[str, Any]]]) -> AsyncIterator[bytes]:
