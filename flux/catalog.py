@@ -20,10 +20,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from flux.builtin_workflows import RESERVED_PREFIX
 from flux.domain.resource_request import ResourceRequest
 from flux.domain.schedule import cron, interval, once
+from flux.domain.sizes import parse_size
 from flux.errors import FluxError
-from flux.orchestrator.fit import parse_size
 
 MAX_FILENAME_LENGTH = 255
 _FILENAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\.py")
@@ -99,6 +100,12 @@ def parse_file(filename: str | None, content: bytes, max_bytes: int) -> ParsedFi
             f"{name} defines no workflow: decorate an async function with @workflow "
             "at the top level of the file"
         )
+    for wf in workflows:
+        if wf.name.startswith(RESERVED_PREFIX):
+            raise CatalogError(
+                f"{name}: workflow name '{wf.name}' is reserved (names starting with "
+                f"'{RESERVED_PREFIX}' belong to Flux's built-in workflows)"
+            )
     return ParsedFile(name, version, source, workflows)
 
 

@@ -18,6 +18,7 @@ import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, TypeVar
@@ -26,6 +27,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from flux.api.jobs import JobEnvelope, JobList, JobSubmitted, JobView
 from flux.api.models import (
     ExecutionList,
     ExecutionView,
@@ -269,6 +271,78 @@ class FluxClient:
         response = self._send("GET", path, params={"detailed": _flag(detailed)})
         return _parse(ExecutionView, response)
 
+    # -- script jobs -----------------------------------------------------------------------
+
+    def submit_job(
+        self,
+        script: str | os.PathLike[str] | bytes,
+        runtime: str,
+        *,
+        name: str | None = None,
+        payload: Any = None,
+        dependencies: list[str] | None = None,
+        run_at: datetime | str | None = None,
+        max_retries: int | None = None,
+        type: str | None = None,
+        filename: str | None = None,
+        **limits: Any,
+    ) -> JobSubmitted:
+        """Queue a Python, Node.js or Bash script. `script` is a path to the file, or its
+        source as bytes. Limits: `timeout`, `memory`, `cpuSeconds`, `maxProcesses`,
+        `network` (at most the server's defaults)."""
+        if isinstance(script, bytes):
+            content, shown = script, filename or "script"
+        else:
+            file = Path(script)
+            content, shown = file.read_bytes(), filename or file.name
+        fields: dict[str, Any] = {"runtime": runtime}
+        optional = {
+            "name": name,
+            "payload": None if payload is None else json.dumps(payload),
+            "dependencies": None if dependencies is None else json.dumps(dependencies),
+            "runAt": run_at.isoformat() if isinstance(run_at, datetime) else run_at,
+            "maxRetries": max_retries,
+            "type": type,
+            **limits,
+        }
+        fields.update({k: _form_value(v) for k, v in optional.items() if v is not None})
+        files = {"script": (shown, content, "application/octet-stream")}
+        response = self._send("POST", "/jobs/submit", data=fields, files=files)
+        return _parse(JobSubmitted, response)
+
+    def get_job(self, job_id: str) -> JobView:
+        """A job with its state, output, logs and attempts."""
+        response = self._send("GET", f"/jobs/{_segment(job_id)}")
+        return _parse(JobEnvelope, response).job
+
+    def list_jobs(
+        self,
+        state: str | None = None,
+        name: str | None = None,
+        type: str | None = None,
+        limit: int = 25,
+        offset: int = 0,
+    ) -> JobList:
+        params: dict[str, str | int] = {"limit": limit, "offset": offset}
+        for key, value in (("state", state), ("name", name), ("type", type)):
+            if value is not None:
+                params[key] = value
+        return _parse(JobList, self._send("GET", "/jobs", params=params))
+
+    def cancel_job(self, job_id: str) -> JobView:
+        response = self._send("POST", f"/jobs/{_segment(job_id)}/cancel")
+        return _parse(JobEnvelope, response).job
+
+    def follow_job(self, job_id: str) -> EventStream:
+        """The job's output as it is printed: `log`, `attempt` and finally `end` events."""
+        request = self._http.build_request(
+            "GET",
+            f"/jobs/{_segment(job_id)}/logs",
+            params={"follow": "true"},
+            timeout=self._wait_timeout,
+        )
+        return self._send_stream(request)
+
     # -- workers ---------------------------------------------------------------------------
 
     def list_workers(self) -> list[WorkerView]:
@@ -331,6 +405,9 @@ class FluxClient:
         request = self._http.build_request(
             "POST", path, content=body, headers=_JSON_HEADERS, timeout=self._wait_timeout
         )
+        return self._send_stream(request)
+
+    def _send_stream(self, request: httpx.Request) -> EventStream:
         try:
             response = self._http.send(request, stream=True)
             if response.is_error:
@@ -340,6 +417,12 @@ class FluxClient:
         except httpx.TransportError as exc:
             raise self._on_error(exc) from None
         return EventStream(response, self._on_error)
+
+
+def _form_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _segment(value: str) -> str:

@@ -115,6 +115,51 @@ class MCPSettings(_Section):
     )
 
 
+class JobsSettings(_Section):
+    # Script jobs (docs/jobs.md). Limits are per attempt; a job may ask for less, never more.
+    sandbox: Literal["auto", "bwrap", "process", "docker"] = Field(
+        default="auto",
+        description="how jobs are isolated: auto picks bwrap when installed, else docker when "
+        "a daemon answers, else plain processes (reported as not isolated)",
+    )
+    memory: str = Field(default="1Gi", description="memory limit per job attempt (e.g. 512Mi)")
+    cpu_seconds: float = Field(default=600.0, gt=0, description="CPU seconds per attempt")
+    timeout: float = Field(default=600.0, gt=0, description="wall-clock seconds per attempt")
+    max_processes: int = Field(default=256, ge=1, description="processes a job may run at once")
+    max_output_bytes: int = Field(
+        default=10 * 1024 * 1024, ge=1024, description="bytes of logs an attempt may print"
+    )
+    network: bool = Field(default=False, description="jobs get network access by default")
+    allow_network: bool = Field(
+        default=True, description="a job may ask for network access with `network=true`"
+    )
+    max_payload_bytes: int = Field(
+        default=100_000, ge=2, description="largest JSON payload a job accepts"
+    )
+    max_retries: int = Field(default=3, ge=0, description="retries after a failed attempt")
+    retry_delay: float = Field(
+        default=1.0, ge=0, description="seconds before the first retry; doubles each time"
+    )
+    deps_cache: str | None = Field(
+        default=None, description="dependency cache directory; default <home>/cache/deps"
+    )
+    install_timeout: float = Field(
+        default=600.0, gt=0, description="seconds a dependency install may take"
+    )
+    python_paths: list[str] = Field(
+        default_factory=list,
+        description="extra Python interpreters for jobs; PATH and pyenv are searched anyway",
+    )
+    docker_images: dict[str, str] = Field(
+        default_factory=lambda: {
+            "python": "python:{version}-slim",
+            "node": "node:{version}-slim",
+            "bash": "bash:5",
+        },
+        description="image per runtime for the docker sandbox ({version} is filled in)",
+    )
+
+
 class FluxSettings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -142,6 +187,7 @@ class FluxSettings(BaseSettings):
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     mcp: MCPSettings = Field(default_factory=MCPSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
+    jobs: JobsSettings = Field(default_factory=JobsSettings)
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -130,6 +130,16 @@ class ConfigurationError(FluxError, ValueError):
     pass
 
 
+class ScriptError(ExecutionError):
+    """A sandboxed script (a job's attempt, or `run_script` in a workflow) did not succeed:
+    it exited non-zero, broke a limit, or could not start. `attempt` is the attempt's record
+    (a plain dict: exit_code, reason, limit, logs, ...)."""
+
+    def __init__(self, message: str, attempt: dict[str, Any] | None = None):
+        self.attempt = attempt or {}
+        super().__init__(message=message)
+
+
 class PauseRequested(BaseException):
     """Internal control flow: unwinds a workflow to its pause point. BaseException so that
     user `except Exception` blocks cannot swallow it."""

@@ -73,6 +73,11 @@ class WorkerResources(BaseModel):
     disk_total: int = 0
     disk_free: int = 0
     gpus: list[GPUInfo] = Field(default_factory=list)
+    runtimes: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="script runtimes for jobs: family (python, node, bash) -> versions",
+    )
+    sandbox: str | None = Field(default=None, description="how the worker isolates jobs")
 
 
 class PackageInfo(BaseModel):
@@ -198,6 +203,20 @@ class CheckpointBatch(BaseModel):
     worker running many executions group-commits them, one HTTP round trip per loop turn."""
 
     items: list[CheckpointItem]
+
+
+class LogText(BaseModel):
+    execution_id: str
+    step_id: str
+    offset: int = Field(ge=0, description="position of `text` in the step's whole output")
+    text: str
+
+
+class LogBatch(BaseModel):
+    """Output of running script steps (`POST /workers/{name}/logs`), shipped while they run
+    so that followers see it live; the step's recorded value carries the whole output."""
+
+    chunks: list[LogText]
 
 
 class CheckpointResult(BaseModel):

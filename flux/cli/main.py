@@ -18,6 +18,7 @@ from flux.errors import ConfigurationError
 # command name -> "module:attribute" of its click command or group
 TOPICS: dict[str, str] = {
     "execution": "flux.cli.execution:execution",
+    "job": "flux.cli.job:job",
     "secrets": "flux.cli.secrets:secrets",
     "start": "flux.cli.start:start",
     "worker": "flux.cli.worker:worker",

@@ -13,6 +13,8 @@ class ResourceRequest:
     gpu: int | None = None
     disk: str | int | None = None
     packages: list[str] = field(default_factory=list)
+    # Script jobs: the runtime family (python, node, bash) the worker must be able to run.
+    runtime: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("cpu", "gpu"):

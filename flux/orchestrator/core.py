@@ -30,7 +30,7 @@ from flux.orchestrator.store import (
     WorkerRow,
 )
 from flux.orchestrator.values import DisplayDecoder
-from flux.orchestrator.waiters import Waiters
+from flux.orchestrator.waiters import RECHECK, Waiters
 
 logger = logging.getLogger(__name__)
 _S = ExecutionState
@@ -132,6 +132,10 @@ class Core:
             },
         )
 
+    def announce_output(self, execution_id: str) -> None:
+        """New live output of a running step: followers of the execution read it."""
+        self.notifier.publish(notify.EXECUTION, {"execution_id": execution_id, "output": True})
+
     def tell_worker(self, worker: str, message: dict[str, Any]) -> None:
         self.notifier.publish(notify.WORKER, {"worker": worker, **message})
 
@@ -139,6 +143,9 @@ class Core:
 
     def _on_message(self, channel: str, payload: dict[str, Any]) -> None:
         if channel == notify.EXECUTION:
+            if payload.get("output"):
+                self.waiters.notify(payload["execution_id"], RECHECK)
+                return
             state = _S(payload["state"])
             self.waiters.notify(payload["execution_id"], state)
             if state.is_terminal or state in (_S.PAUSED, _S.SCHEDULED):

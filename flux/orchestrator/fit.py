@@ -9,7 +9,6 @@ at a version that satisfies the requirement when one is given (`pandas>=2`).
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -19,39 +18,9 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from flux.api.worker_protocol import PackageInfo, WorkerResources
+from flux.domain.sizes import parse_size
 
-_UNITS = {
-    "": 1,
-    "b": 1,
-    "k": 10**3,
-    "kb": 10**3,
-    "m": 10**6,
-    "mb": 10**6,
-    "g": 10**9,
-    "gb": 10**9,
-    "t": 10**12,
-    "tb": 10**12,
-    "ki": 2**10,
-    "kib": 2**10,
-    "mi": 2**20,
-    "mib": 2**20,
-    "gi": 2**30,
-    "gib": 2**30,
-    "ti": 2**40,
-    "tib": 2**40,
-}
-_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*")
-
-
-def parse_size(value: str | int | None) -> int | None:
-    """Bytes of `512Mi`, `2GB`, `1.5G`, `1024` (decimal units K/M/G/T, binary Ki/Mi/Gi/Ti)."""
-    if value is None or isinstance(value, int):
-        return value
-    match = _SIZE.fullmatch(value)
-    unit = match.group(2).lower() if match else None
-    if match is None or unit not in _UNITS:
-        raise ValueError(f"cannot read size '{value}': use e.g. 512Mi, 2Gi, 4GB or bytes")
-    return int(float(match.group(1)) * _UNITS[unit])
+__all__ = ["Capacity", "fits", "parse_size", "shortfall"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +32,7 @@ class Capacity:
     gpus: int = 0
     disk: int = 0
     packages: dict[str, str] = field(default_factory=dict)
+    runtimes: frozenset[str] = frozenset()  # script job families the worker can run
 
     @classmethod
     def of(cls, resources: WorkerResources, packages: list[PackageInfo]) -> Capacity:
@@ -72,6 +42,9 @@ class Capacity:
             gpus=len(resources.gpus),
             disk=resources.disk_total,
             packages={canonicalize_name(p.name): p.version for p in packages},
+            runtimes=frozenset(
+                family for family, versions in resources.runtimes.items() if versions
+            ),
         )
 
 
@@ -89,6 +62,10 @@ def shortfall(requests: str | None, capacity: Capacity) -> str | None:
         need = wanted.get(name)
         if need and need > have:
             return f"needs {name}={wanted[f'{name}_text']}, the worker has {have} bytes"
+    runtime = wanted.get("runtime")
+    if runtime and runtime not in capacity.runtimes:
+        offered = ", ".join(sorted(capacity.runtimes)) or "none"
+        return f"needs the {runtime} runtime for script jobs, the worker has: {offered}"
     for requirement in wanted.get("packages", []):
         if not _installed(requirement, capacity.packages):
             return f"needs package {requirement}"
@@ -102,6 +79,7 @@ def _parsed_cached(requests: str) -> tuple[tuple[str, Any], ...]:
         "cpu": data.get("cpu"),
         "gpu": data.get("gpu"),
         "packages": tuple(data.get("packages") or ()),
+        "runtime": data.get("runtime"),
     }
     for name in ("memory", "disk"):
         parsed[name] = parse_size(data.get(name))

@@ -102,6 +102,37 @@ class CheckpointWrite:
     error: str | None = None
 
 
+@dataclass(slots=True)
+class JobRow:
+    """What a script job adds to its execution (table `jobs`); the script, payload and
+    limits live in the execution's input."""
+
+    execution_id: str
+    name: str
+    type: str
+    runtime: str  # as submitted, e.g. "node:18"
+    created_at: datetime
+    run_at: datetime | None = None  # not before; the execution waits CREATED until then
+
+
+@dataclass(slots=True)
+class JobRun:
+    job: JobRow
+    run: RunRow
+
+
+@dataclass(slots=True)
+class LogChunk:
+    """A piece of a running step's output, shipped by the worker while the step runs.
+    `offset` is the position (in characters) of `text` in that step's whole output."""
+
+    execution_id: str
+    step_id: str
+    offset: int
+    text: str
+    time: datetime
+
+
 @dataclass(frozen=True, slots=True)
 class ReleasePolicy:
     """How a lease lost by a crash (disconnect, expiry) is released.
@@ -285,6 +316,57 @@ class OrchestratorStore(ExecutionStore, Protocol):
 
     async def workflow_versions(self, name: str) -> list[str]:
         """Newest first."""
+
+    # Script jobs
+
+    async def create_job(self, row: ExecutionRow, events: Sequence[EventRow], job: JobRow) -> None:
+        """One transaction: the execution (with `executions.run_at = job.run_at`), its first
+        events and the `jobs` row. The caller sets `row.state`: CREATED when `run_at` lies
+        ahead, SCHEDULED otherwise."""
+
+    async def get_job(self, execution_id: str) -> JobRun | None:
+        """The job and its run (with events)."""
+
+    async def list_jobs(
+        self,
+        *,
+        name: str | None = None,
+        type: str | None = None,
+        states: Sequence[ExecutionState] | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[JobRun]:
+        """Newest first, runs without events."""
+
+    async def count_jobs(
+        self,
+        *,
+        name: str | None = None,
+        type: str | None = None,
+        states: Sequence[ExecutionState] | None = None,
+    ) -> int: ...
+
+    # Timers: executions that wait CREATED until their `run_at`
+
+    async def release_due(self, now: datetime, limit: int) -> list[QueuedRun]:
+        """CREATED executions whose `run_at` <= now become SCHEDULED (each exactly once
+        across replicas); returns them for the dispatchers."""
+
+    async def next_due(self) -> datetime | None:
+        """The earliest `run_at` of a CREATED execution, if any."""
+
+    # Live output of running steps
+
+    async def append_logs(self, chunks: Sequence[LogChunk]) -> None:
+        """Store chunks; a chunk already stored (same execution, step, offset) is ignored,
+        so a retried shipment does not double the text. Chunks of unknown executions are
+        dropped."""
+
+    async def read_logs(
+        self, execution_id: str, step_id: str | None = None, after: int = 0
+    ) -> list[LogChunk]:
+        """Chunks of one execution (of one step when given), by step then offset, whose
+        offset >= `after` (only meaningful with a step)."""
 
     # Worker registry
 

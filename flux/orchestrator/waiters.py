@@ -57,7 +57,7 @@ class Waiters:
         finally:
             self.close(execution_id, watch)
 
-    def notify(self, execution_id: str, state: ExecutionState) -> None:
+    def notify(self, execution_id: str, state: ExecutionState | None) -> None:
         for watch in self._watches.get(execution_id, ()):
             watch.put(state)
 

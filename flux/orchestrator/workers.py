@@ -31,6 +31,7 @@ from flux.api.worker_protocol import (
     ClaimBatch,
     Heartbeat,
     HeartbeatReply,
+    LogBatch,
     Registration,
     SecretsReply,
     SecretsRequest,
@@ -49,6 +50,7 @@ from flux.orchestrator.store import (
     HELD_STATES,
     CheckpointWrite,
     LeaseLostError,
+    LogChunk,
     RunRow,
     StateConflictError,
     WorkerRow,
@@ -344,6 +346,15 @@ class WorkerGateway:
                     )
                 )
         return CheckpointBatchReply(results=results)
+
+    async def logs(self, worker: str, batch: LogBatch) -> None:
+        """Store live output of running steps and wake whoever follows those executions.
+        Any registered worker may ship output; it is display text, never replayed."""
+        now = utcnow()
+        chunks = [LogChunk(c.execution_id, c.step_id, c.offset, c.text, now) for c in batch.chunks]
+        await self.store.append_logs(chunks)
+        for execution_id in {c.execution_id for c in chunks}:
+            self.core.announce_output(execution_id)
 
     async def heartbeat(self, worker: str, heartbeat: Heartbeat) -> HeartbeatReply:
         held = [(h.execution_id, h.epoch) for h in heartbeat.executions]

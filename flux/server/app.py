@@ -17,14 +17,17 @@ from flux.codec import Codec
 from flux.config import FluxSettings
 from flux.keyring import signing_key
 from flux.orchestrator.core import Core
+from flux.orchestrator.jobs import JobService
 from flux.orchestrator.recovery import LeaseSweeper
 from flux.orchestrator.service import Orchestrator
+from flux.orchestrator.timers import RunAtTimer
 from flux.orchestrator.values import DisplayDecoder
 from flux.orchestrator.workers import WorkerGateway
 from flux.server import (
     errors,
     routes_admin,
     routes_executions,
+    routes_jobs,
     routes_ops,
     routes_workers,
     routes_workflows,
@@ -73,19 +76,26 @@ async def open_state(settings: FluxSettings, token: str) -> ServerState:
     except BaseException:
         await store.close()
         raise
+    timer = RunAtTimer(core)
+    jobs = JobService(core)
+    jobs.on_delayed = timer.due_at
     state = ServerState(
         core=core,
         orchestrator=Orchestrator(core),
         gateway=WorkerGateway(core, token),
         sweeper=LeaseSweeper(core),
         metrics=metrics,
+        jobs=jobs,
+        timer=timer,
     )
     state.sweeper.start()
+    state.timer.start()
     return state
 
 
 async def close_state(state: ServerState) -> None:
     await state.sweeper.stop()
+    await state.timer.stop()
     for task in list(state.background):
         task.cancel()
     await state.core.stop()
@@ -112,6 +122,14 @@ def create_app(settings: FluxSettings, *, token: str | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app, unavailable_errors(settings.database_url))
-    for module in (routes_workflows, routes_executions, routes_workers, routes_admin, routes_ops):
+    routers = (
+        routes_workflows,
+        routes_jobs,
+        routes_executions,
+        routes_workers,
+        routes_admin,
+        routes_ops,
+    )
+    for module in routers:
         app.include_router(module.router)
     return app

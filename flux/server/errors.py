@@ -17,6 +17,7 @@ from flux.errors import (
     SerializationError,
     WorkflowNotFoundError,
 )
+from flux.jobs.spec import JobSpecError
 from flux.orchestrator.workers import AuthError, NotHeldError, UnknownExecutionError
 
 logger = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ _STATUS: list[tuple[type[Exception], int]] = [
     (NotHeldError, 409),
     (CatalogError, 400),
     (SerializationError, 400),
+    (JobSpecError, 400),
 ]
 
 

@@ -23,6 +23,7 @@ from flux.api.worker_protocol import (
     ClaimNext,
     Heartbeat,
     HeartbeatReply,
+    LogBatch,
     Registration,
     Release,
     SecretsReply,
@@ -143,6 +144,12 @@ async def checkpoint(
 @router.post("/{name}/checkpoints", response_model=CheckpointBatchReply, responses=_ERRORS)
 async def checkpoints(worker: Worker, batch: CheckpointBatch, gateway: Gateway) -> Response:
     return _json(await gateway.checkpoints(worker, batch))
+
+
+@router.post("/{name}/logs", status_code=204, responses=_ERRORS)
+async def logs(worker: Worker, batch: LogBatch, gateway: Gateway) -> Response:
+    await gateway.logs(worker, batch)
+    return Response(status_code=204)
 
 
 @router.post("/{name}/heartbeat", response_model=HeartbeatReply, responses=_ERRORS)

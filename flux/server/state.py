@@ -10,8 +10,10 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from flux.orchestrator.core import Core
+from flux.orchestrator.jobs import JobService
 from flux.orchestrator.recovery import LeaseSweeper
 from flux.orchestrator.service import Orchestrator
+from flux.orchestrator.timers import RunAtTimer
 from flux.orchestrator.workers import WorkerGateway
 from flux.server.metrics import ServerMetrics
 
@@ -23,6 +25,8 @@ class ServerState:
     gateway: WorkerGateway
     sweeper: LeaseSweeper
     metrics: ServerMetrics
+    jobs: JobService
+    timer: RunAtTimer
     background: set[asyncio.Task[Any]] = field(default_factory=set)
     stopping: bool = False
 
@@ -60,6 +64,12 @@ async def _gateway(request: Request) -> WorkerGateway:
     return state.gateway
 
 
+async def _jobs(request: Request) -> JobService:
+    state: ServerState = request.app.state.flux
+    return state.jobs
+
+
 State = Annotated[ServerState, Depends(_state)]
+Jobs = Annotated[JobService, Depends(_jobs)]
 Service = Annotated[Orchestrator, Depends(_orchestrator)]
 Gateway = Annotated[WorkerGateway, Depends(_gateway)]

@@ -136,12 +136,13 @@ def compile_lease_statements(
     )
 
 
-def _literal(value: str) -> ColumnElement[Any]:
+def literal(value: str) -> ColumnElement[Any]:
+    """`value` as SQL text, not a parameter: the compiled statement needs no value for it."""
     return literal_column(f"'{value}'")
 
 
 def _held() -> ColumnElement[bool]:
-    return executions.c.state.in_([_literal(state.value) for state in HELD_STATES])
+    return executions.c.state.in_([literal(state.value) for state in HELD_STATES])
 
 
 def _is_execution() -> ColumnElement[bool]:
@@ -179,7 +180,7 @@ def _queued(columns: tuple[str, ...]) -> Select[Any]:
     # Subworkflows are never dispatched on their own: they run inline in their parent.
     return (
         select(*(c[name] for name in columns))
-        .where(c.state == _literal("SCHEDULED"), c.parent_execution_id.is_(None))
+        .where(c.state == literal("SCHEDULED"), c.parent_execution_id.is_(None))
         .order_by(c.created_at, c.execution_id)
         .limit(bindparam("limit"))
         .offset(bindparam("offset"))
@@ -211,7 +212,7 @@ def _checkpoint() -> ClauseElement:
     c = executions.c
     new_state = bindparam("b_state", type_=c.state.type)
     asked = bindparam("b_keep_cancelling", type_=Integer) == literal_column("1")
-    keep = (c.state == _literal("CANCELLING")) & asked
+    keep = (c.state == literal("CANCELLING")) & asked
     return (
         update(executions)
         .where(
@@ -262,7 +263,7 @@ def _last_pause() -> Select[Any]:
     c = events.c
     return (
         select(c.source_id)
-        .where(c.execution_id == bindparam("b_execution_id"), c.type == _literal("WORKFLOW_PAUSED"))
+        .where(c.execution_id == bindparam("b_execution_id"), c.type == literal("WORKFLOW_PAUSED"))
         .order_by(c.seq.desc())
         .limit(bindparam("limit"))
         .offset(bindparam("offset"))
@@ -314,7 +315,7 @@ def _worker_connected() -> ClauseElement:
         update(workers)
         .where(c.name == bindparam("b_name"))
         .values(
-            status=_literal("connected"),
+            status=literal("connected"),
             connection_id=bindparam("b_connection_id"),
             last_seen_at=bindparam("b_now", type_=c.last_seen_at.type),
         )
@@ -326,5 +327,5 @@ def _worker_disconnected() -> ClauseElement:
     return (
         update(workers)
         .where(c.name == bindparam("b_name"), c.connection_id == bindparam("b_connection_id"))
-        .values(status=_literal("disconnected"), connection_id=null())
+        .values(status=literal("disconnected"), connection_id=null())
     )

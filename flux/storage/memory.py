@@ -17,8 +17,11 @@ from flux.engine.store import EventConflictError, EventRow, ExecutionExistsError
 from flux.orchestrator.store import (
     HELD_STATES,
     CheckpointWrite,
+    JobRow,
+    JobRun,
     Lease,
     LeaseLostError,
+    LogChunk,
     QueuedRun,
     ReleasePolicy,
     RunRow,
@@ -40,6 +43,12 @@ def _event_copy(event: EventRow) -> EventRow:
     return replace(event, time=as_utc(event.time))
 
 
+def _queued(row: ExecutionRow) -> QueuedRun:
+    return QueuedRun(
+        row.execution_id, row.workflow_name, row.workflow_version, row.requests, row.created_at
+    )
+
+
 class InMemoryStore:
     def __init__(self) -> None:
         self._executions: dict[str, ExecutionRow] = {}
@@ -49,6 +58,9 @@ class InMemoryStore:
         self._leases: dict[str, Lease] = {}
         self._workflows: dict[tuple[str, str], WorkflowRow] = {}
         self._workers: dict[str, WorkerRow] = {}
+        # Also the executions' run_at column: only jobs set one.
+        self._jobs: dict[str, JobRow] = {}
+        self._logs: dict[str, dict[tuple[str, int], LogChunk]] = {}
 
     async def create_execution(self, execution: ExecutionRow, events: Sequence[EventRow]) -> None:
         if execution.execution_id in self._executions:
@@ -204,10 +216,7 @@ class InMemoryStore:
             ),
             key=lambda row: (row.created_at, row.execution_id),
         )
-        return [
-            QueuedRun(r.execution_id, r.workflow_name, r.workflow_version, r.requests, r.created_at)
-            for r in rows[:limit]
-        ]
+        return [_queued(row) for row in rows[:limit]]
 
     def _record(
         self,
@@ -453,6 +462,103 @@ class InMemoryStore:
 
     async def workflow_versions(self, name: str) -> list[str]:
         return [row.version for row in self._versions(name)]
+
+    # Script jobs
+
+    async def create_job(self, row: ExecutionRow, events: Sequence[EventRow], job: JobRow) -> None:
+        # Copied (and its times checked) before anything is stored, as one transaction would.
+        stored = replace(
+            job,
+            created_at=as_utc(job.created_at),
+            run_at=None if job.run_at is None else as_utc(job.run_at),
+        )
+        await self.create_execution(row, events)
+        self._jobs[job.execution_id] = stored
+
+    def _job_run(self, execution_id: str, with_events: bool) -> JobRun | None:
+        job = self._jobs.get(execution_id)
+        run = self._run(execution_id, with_events)
+        return None if job is None or run is None else JobRun(replace(job), run)
+
+    async def get_job(self, execution_id: str) -> JobRun | None:
+        return self._job_run(execution_id, True)
+
+    def _matching_jobs(
+        self, name: str | None, type: str | None, states: Sequence[ExecutionState] | None
+    ) -> list[JobRow]:
+        return [
+            job
+            for job in self._jobs.values()
+            if name in (None, job.name)
+            and type in (None, job.type)
+            and (states is None or self._executions[job.execution_id].state in states)
+        ]
+
+    async def list_jobs(
+        self,
+        *,
+        name: str | None = None,
+        type: str | None = None,
+        states: Sequence[ExecutionState] | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[JobRun]:
+        found = self._matching_jobs(name, type, states)
+        found.sort(key=lambda job: (job.created_at, job.execution_id), reverse=True)
+        runs = (self._job_run(job.execution_id, False) for job in found[offset : offset + limit])
+        return [run for run in runs if run is not None]
+
+    async def count_jobs(
+        self,
+        *,
+        name: str | None = None,
+        type: str | None = None,
+        states: Sequence[ExecutionState] | None = None,
+    ) -> int:
+        return len(self._matching_jobs(name, type, states))
+
+    # Timers
+
+    def _waiting(self) -> list[tuple[datetime, ExecutionRow]]:
+        """CREATED top-level executions with a run_at, earliest first."""
+        waiting = [
+            (job.run_at, row)
+            for job in self._jobs.values()
+            if job.run_at is not None
+            and (row := self._executions[job.execution_id]).state is _S.CREATED
+            and row.parent_execution_id is None
+        ]
+        return sorted(waiting, key=lambda pair: (pair[0], pair[1].execution_id))
+
+    async def release_due(self, now: datetime, limit: int) -> list[QueuedRun]:
+        now = as_utc(now)
+        due = [row for run_at, row in self._waiting() if run_at <= now][:limit]
+        for row in due:
+            row.state, row.updated_at = _S.SCHEDULED, now
+        return [_queued(row) for row in due]
+
+    async def next_due(self) -> datetime | None:
+        waiting = self._waiting()
+        return waiting[0][0] if waiting else None
+
+    # Live output of running steps
+
+    async def append_logs(self, chunks: Sequence[LogChunk]) -> None:
+        copies = [replace(chunk, time=as_utc(chunk.time)) for chunk in chunks]
+        for chunk in copies:
+            if chunk.execution_id in self._executions:
+                log = self._logs.setdefault(chunk.execution_id, {})
+                log.setdefault((chunk.step_id, chunk.offset), chunk)
+
+    async def read_logs(
+        self, execution_id: str, step_id: str | None = None, after: int = 0
+    ) -> list[LogChunk]:
+        log = self._logs.get(execution_id, {})
+        return [
+            replace(log[key])
+            for key in sorted(log)
+            if step_id in (None, key[0]) and key[1] >= after
+        ]
 
     # Worker registry
 

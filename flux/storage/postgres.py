@@ -24,7 +24,9 @@ from flux.domain.events import ExecutionState, utcnow
 from flux.engine.store import EventConflictError, EventRow, ExecutionExistsError, ExecutionRow
 from flux.errors import ConfigurationError
 from flux.storage import migrate, rows
+from flux.storage.job_statements import JobStatements, compile_job_statements
 from flux.storage.lease_statements import LeaseStatements, compile_lease_statements
+from flux.storage.postgres_jobs import PostgresJobs
 from flux.storage.postgres_leases import PostgresLeases
 from flux.storage.statements import Statements, compile_statements
 
@@ -40,13 +42,17 @@ def _read_time(moment: datetime) -> datetime:
 
 
 @cache
-def _statements() -> tuple[Statements, LeaseStatements]:
+def _statements() -> tuple[Statements, LeaseStatements, JobStatements]:
     from sqlalchemy import create_engine
     from sqlalchemy.dialects.postgresql import insert
 
     # Only the dialect is used (no connection is made); it compiles to psycopg's `%(name)s`.
     dialect = create_engine("postgresql+psycopg://").dialect
-    return compile_statements(dialect, insert), compile_lease_statements(dialect, insert)
+    return (
+        compile_statements(dialect, insert),
+        compile_lease_statements(dialect, insert),
+        compile_job_statements(dialect, insert),
+    )
 
 
 def _conninfo(url: str) -> str:
@@ -59,14 +65,14 @@ def _conninfo(url: str) -> str:
     return f"postgresql://{rest}"
 
 
-class PostgresStore(PostgresLeases):
+class PostgresStore(PostgresLeases, PostgresJobs):
     """`OrchestratorStore` on PostgreSQL. Several instances (processes) may share one
     database."""
 
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 10) -> None:
         self._conninfo = _conninfo(url)
         self._pool_size = (min_size, max_size)
-        self._sql, self._lsql = _statements()
+        self._sql, self._lsql, self._jsql = _statements()
         self._pool: AsyncConnectionPool[AsyncConnection[tuple[Any, ...]]] | None = None
         self._opening = asyncio.Lock()
 
@@ -119,7 +125,17 @@ class PostgresStore(PostgresLeases):
         migrate.upgrade("postgresql+psycopg://", creator=lambda: psycopg.connect(self._conninfo))
 
     async def create_execution(self, execution: ExecutionRow, events: Sequence[EventRow]) -> None:
-        params = rows.execution_params(execution, rows.as_utc)
+        await self._create(rows.execution_params(execution, rows.as_utc), events)
+
+    async def _create(
+        self,
+        params: dict[str, Any],
+        events: Sequence[EventRow],
+        also: Sequence[tuple[str, dict[str, Any]]] = (),
+    ) -> None:
+        """Insert an execution (`params`), its events and the rows of `also` (statement,
+        parameters) in one transaction."""
+        execution_id = params["execution_id"]
         event_rows = [rows.event_params(event, rows.as_utc) for event in events]
         async with (await self._ready()).connection() as conn:
             try:
@@ -127,10 +143,12 @@ class PostgresStore(PostgresLeases):
                     await cur.execute(self._sql.insert_execution, params)
                     if event_rows:
                         await cur.executemany(self._sql.insert_event, event_rows)
+                    for sql, row in also:
+                        await cur.execute(sql, row)
             except errors.UniqueViolation as exc:
                 if exc.diag.constraint_name == "pk_executions":
-                    raise ExecutionExistsError(execution.execution_id) from exc
-                raise await self._conflict(conn, execution.execution_id, event_rows) from exc
+                    raise ExecutionExistsError(execution_id) from exc
+                raise await self._conflict(conn, execution_id, event_rows) from exc
 
     async def append_events(
         self,

@@ -12,7 +12,16 @@ from typing import Any, TypeVar
 
 from flux.domain.events import ExecutionState
 from flux.engine.store import EventRow, ExecutionRow
-from flux.orchestrator.store import Lease, QueuedRun, RunRow, WorkerRow, WorkflowRow
+from flux.orchestrator.store import (
+    JobRow,
+    JobRun,
+    Lease,
+    LogChunk,
+    QueuedRun,
+    RunRow,
+    WorkerRow,
+    WorkflowRow,
+)
 
 Stamp = TypeVar("Stamp")
 
@@ -39,7 +48,9 @@ def event_params(event: EventRow, stamp: Callable[[datetime], Stamp]) -> dict[st
     }
 
 
-def execution_params(row: ExecutionRow, stamp: Callable[[datetime], Stamp]) -> dict[str, Any]:
+def execution_params(
+    row: ExecutionRow, stamp: Callable[[datetime], Stamp], *, run_at: datetime | None = None
+) -> dict[str, Any]:
     return {
         "execution_id": row.execution_id,
         "workflow_name": row.workflow_name,
@@ -57,6 +68,7 @@ def execution_params(row: ExecutionRow, stamp: Callable[[datetime], Stamp]) -> d
         "lease_expires_at": None,
         "attempts": 0,
         "error": None,
+        "run_at": None if run_at is None else stamp(run_at),
     }
 
 
@@ -120,6 +132,59 @@ def run_from_row(row: Sequence[Any], read_time: Callable[[Any], datetime]) -> Ru
 def queued_from_row(row: Sequence[Any], read_time: Callable[[Any], datetime]) -> QueuedRun:
     execution_id, workflow_name, version, requests, created_at = row
     return QueuedRun(execution_id, workflow_name, version, requests, read_time(created_at))
+
+
+def released_from_rows(
+    found: Iterable[Sequence[Any]], read_time: Callable[[Any], datetime]
+) -> list[QueuedRun]:
+    """Rows in `job_statements.RELEASED_COLUMNS` order, earliest run_at first (an UPDATE's
+    RETURNING has no order)."""
+    timed = sorted(
+        ((read_time(row[5]), queued_from_row(row[:5], read_time)) for row in found),
+        key=lambda pair: (pair[0], pair[1].execution_id),
+    )
+    return [queued for _, queued in timed]
+
+
+def job_params(job: JobRow, stamp: Callable[[datetime], Stamp]) -> dict[str, Any]:
+    """The `jobs` row; `run_at` is the execution's (`execution_params`)."""
+    return {
+        "execution_id": job.execution_id,
+        "name": job.name,
+        "type": job.type,
+        "runtime": job.runtime,
+        "created_at": stamp(job.created_at),
+    }
+
+
+def job_run_from_row(row: Sequence[Any], read_time: Callable[[Any], datetime]) -> JobRun:
+    """`row` in `job_statements.JOB_COLUMNS` order, then run_at, then the run's columns."""
+    execution_id, name, type_, runtime, created_at, run_at = row[:6]
+    job = JobRow(
+        execution_id,
+        name,
+        type_,
+        runtime,
+        read_time(created_at),
+        None if run_at is None else read_time(run_at),
+    )
+    return JobRun(job, run_from_row(row[6:], read_time))
+
+
+def log_params(chunk: LogChunk, stamp: Callable[[datetime], Stamp]) -> dict[str, Any]:
+    return {
+        "execution_id": chunk.execution_id,
+        "step_id": chunk.step_id,
+        "position": chunk.offset,
+        "text": chunk.text,
+        "time": stamp(chunk.time),
+    }
+
+
+def log_from_row(row: Sequence[Any], read_time: Callable[[Any], datetime]) -> LogChunk:
+    """`row` in `job_statements.LOG_COLUMNS` order."""
+    execution_id, step_id, position, text, time = row
+    return LogChunk(execution_id, step_id, position, text, read_time(time))
 
 
 def workflow_params(row: WorkflowRow, stamp: Callable[[datetime], Stamp]) -> dict[str, Any]:

@@ -58,12 +58,16 @@ executions = Table(
     _timestamp("lease_expires_at", nullable=True),
     Column("attempts", Integer, nullable=False, default=0, server_default="0"),
     Column("error", Text, nullable=True),
+    # Not before this time: the execution waits CREATED until then (a job's `runAt`).
+    _timestamp("run_at", nullable=True),
     Index(None, "workflow_name", "created_at"),
     # The dispatch queue: SCHEDULED rows oldest first; also serves filters on state alone.
     Index(None, "state", "created_at"),
     Index(None, "parent_execution_id"),
     Index(None, "worker_name"),
     Index(None, "lease_expires_at"),
+    # The timer's queue: CREATED rows whose run_at has come, earliest first.
+    Index(None, "state", "run_at"),
 )
 
 events = Table(
@@ -82,6 +86,43 @@ events = Table(
     Column("source_id", Text, nullable=False),
     Column("name", Text, nullable=False),
     Column("value", LargeBinary, nullable=True),
+    _timestamp("time"),
+)
+
+# What a script job adds to its execution; the script itself is the execution's input.
+jobs = Table(
+    "jobs",
+    metadata,
+    Column(
+        "execution_id",
+        Text,
+        ForeignKey("executions.execution_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("name", Text, nullable=False),
+    Column("type", Text, nullable=False),
+    Column("runtime", Text, nullable=False),
+    _timestamp("created_at"),
+    # Listing is newest first, by name, by type or unfiltered.
+    Index(None, "name", "created_at"),
+    Index(None, "type", "created_at"),
+    Index(None, "created_at"),
+)
+
+# Output of steps while they run, as the worker ships it in chunks.
+execution_logs = Table(
+    "execution_logs",
+    metadata,
+    Column(
+        "execution_id",
+        Text,
+        ForeignKey("executions.execution_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("step_id", Text, primary_key=True),
+    # The chunk's offset (in characters) in the step's output; "offset" is reserved in SQL.
+    Column("position", Integer, primary_key=True, autoincrement=False),
+    Column("text", Text, nullable=False),
     _timestamp("time"),
 )
 

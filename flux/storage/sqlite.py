@@ -24,7 +24,9 @@ from flux.domain.events import ExecutionState, utcnow
 from flux.engine.store import EventConflictError, EventRow, ExecutionExistsError, ExecutionRow
 from flux.errors import ConfigurationError
 from flux.storage import migrate, rows
+from flux.storage.job_statements import JobStatements, compile_job_statements
 from flux.storage.lease_statements import LeaseStatements, compile_lease_statements
+from flux.storage.sqlite_jobs import SqliteJobs
 from flux.storage.sqlite_leases import SqliteLeases, read_time, stamp
 from flux.storage.statements import Statements, compile_statements
 
@@ -50,13 +52,17 @@ _read_time = read_time
 
 
 @cache
-def _statements() -> tuple[Statements, LeaseStatements]:
+def _statements() -> tuple[Statements, LeaseStatements, JobStatements]:
     from sqlalchemy import create_engine
     from sqlalchemy.dialects.sqlite import insert
 
     # Only the dialect is used (no connection is made); sqlite3 takes `:name` from a dict.
     dialect = create_engine("sqlite://", paramstyle="named").dialect
-    return compile_statements(dialect, insert), compile_lease_statements(dialect, insert)
+    return (
+        compile_statements(dialect, insert),
+        compile_lease_statements(dialect, insert),
+        compile_job_statements(dialect, insert),
+    )
 
 
 def _is_primary_key(exc: sqlite3.IntegrityError) -> bool:
@@ -83,7 +89,7 @@ class _LentConnection:
         pass
 
 
-class SqliteStore(SqliteLeases):
+class SqliteStore(SqliteLeases, SqliteJobs):
     """`OrchestratorStore` on one SQLite file (or `:memory:`), migrated when opened.
 
     Safe to share between threads; methods run their SQLite work inline (see append_events).
@@ -93,7 +99,7 @@ class SqliteStore(SqliteLeases):
         path = database_path(url)
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._sql, self._lsql = _statements()
+        self._sql, self._lsql, self._jsql = _statements()
         # One connection runs one transaction at a time: the lock keeps two threads'
         # transactions from interleaving on it.
         self._lock = threading.Lock()
@@ -154,7 +160,17 @@ class SqliteStore(SqliteLeases):
                 self._conn.execute("COMMIT")
 
     async def create_execution(self, execution: ExecutionRow, events: Sequence[EventRow]) -> None:
-        params = rows.execution_params(execution, _stamp)
+        self._create(rows.execution_params(execution, _stamp), events)
+
+    def _create(
+        self,
+        params: dict[str, Any],
+        events: Sequence[EventRow],
+        also: Sequence[tuple[str, dict[str, Any]]] = (),
+    ) -> None:
+        """Insert an execution (`params`), its events and the rows of `also` (statement,
+        parameters) in one transaction."""
+        execution_id = params["execution_id"]
         event_rows = [rows.event_params(event, _stamp) for event in events]
         try:
             with self._write() as conn:
@@ -163,12 +179,14 @@ class SqliteStore(SqliteLeases):
                 except sqlite3.IntegrityError as exc:
                     if not _is_primary_key(exc):
                         raise
-                    raise ExecutionExistsError(execution.execution_id) from exc
+                    raise ExecutionExistsError(execution_id) from exc
                 conn.executemany(self._sql.insert_event, event_rows)
+                for sql, row in also:
+                    conn.execute(sql, row)
         except sqlite3.IntegrityError as exc:
             if not _is_primary_key(exc):
                 raise
-            raise self._conflict(execution.execution_id, event_rows) from exc
+            raise self._conflict(execution_id, event_rows) from exc
 
     async def append_events(
         self,

@@ -25,6 +25,7 @@ from pathlib import Path
 from types import ModuleType
 
 from flux.api.worker_protocol import WorkflowSource
+from flux.builtin_workflows import builtin_workflow
 from flux.errors import FluxError, WorkflowNotFoundError
 from flux.worker.connection import ServerConnection, ServerError
 from flux.workflow import workflow
@@ -96,6 +97,9 @@ class WorkflowLoader:
 
     async def load(self, name: str, version: str | None) -> workflow:
         """The workflow `name` of that uploaded version (the latest when None)."""
+        builtin = builtin_workflow(name)
+        if builtin is not None:
+            return builtin  # type: ignore[no-any-return]
         if version is None:
             return await self.resolve(name)
         module = self._modules.get(version)

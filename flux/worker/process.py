@@ -31,12 +31,15 @@ from flux.api.worker_protocol import (
     Registration,
     Release,
     WorkerRegistration,
+    WorkerResources,
 )
 from flux.codec import Codec
+from flux.config import Configuration
 from flux.engine.checkpoint import CheckpointError
 from flux.engine.engine import Engine, live_runs
 from flux.engine.runtime import Services
 from flux.errors import ExecutionError, NondeterminismError, TamperedDataError
+from flux.jobs.output import output_sink
 from flux.worker import resources
 from flux.worker.connection import (
     CONNECTED,
@@ -45,6 +48,7 @@ from flux.worker.connection import (
     ServerUnavailableError,
 )
 from flux.worker.loader import WorkflowLoader
+from flux.worker.logs import LogShipper
 from flux.worker.remote_store import Lease, LeaseLostError, RemoteSecrets, RemoteStore
 
 log = logging.getLogger("flux.worker")
@@ -70,11 +74,13 @@ class Worker:
         self.options = options
         self._packages = resources.packages()
         self._gpus: list[GPUInfo] = resources.gpus()
+        self._runtimes, self._sandbox = _job_capabilities()
         self.conn = ServerConnection(
             options.server_url, options.bootstrap_token, self._registration, transport=transport
         )
         self.store = RemoteStore(self.conn)
         self.loader = WorkflowLoader(self.conn, options.home / "worker" / "workflows")
+        self.logs = LogShipper(self.conn)
         self._engine: Engine | None = None
         self._runs: dict[str, asyncio.Task[None]] = {}
         self._reserved = 0  # slots promised to claims still on the wire
@@ -92,12 +98,17 @@ class Worker:
     def _registration(self) -> WorkerRegistration:
         return WorkerRegistration(
             name=self.options.name,
-            resources=resources.snapshot(self.options.home, self._gpus),
+            resources=self._resources(),
             packages=self._packages,
             python_version=resources.python_version(),
             platform=resources.platform_name(),
             max_concurrency=self.options.max_concurrency,
         )
+
+    def _resources(self) -> WorkerResources:
+        report = resources.snapshot(self.options.home, self._gpus)
+        report.runtimes, report.sandbox = self._runtimes, self._sandbox
+        return report
 
     @property
     def running(self) -> list[str]:
@@ -166,6 +177,7 @@ class Worker:
             )
             await self._wait_for_runs(self.options.shutdown_grace)
         await self._hand_back(list(self._runs))
+        await self.logs.close()
         await self.store.drain()
         try:
             await self.conn.call(
@@ -328,6 +340,7 @@ class Worker:
 
     async def _execute(self, lease: Lease) -> None:
         record = lease.record
+        output_sink.set(self.logs)  # this run's task context: script steps ship live output
         try:
             wf = await self.loader.load(record.workflow_name, record.workflow_version)
         except asyncio.CancelledError:
@@ -415,7 +428,7 @@ class Worker:
             await asyncio.sleep(interval)
             body = Heartbeat(
                 executions=self.store.held(),
-                resources=resources.snapshot(self.options.home, self._gpus),
+                resources=self._resources(),
             )
             try:
                 reply = await self.conn.call_model(
@@ -443,3 +456,12 @@ class Worker:
             log.warning("lease of execution '%s' lost: stopping it", root)
             if not await live_runs.cancel(root):
                 task.cancel()
+
+
+def _job_capabilities() -> tuple[dict[str, list[str]], str]:
+    """The script runtimes and the sandbox this worker offers jobs, found once at start (a
+    `jobs.sandbox` that cannot work here stops the worker with the reason)."""
+    from flux.jobs.runner import default_runner  # only workers load the sandbox code
+
+    runner = default_runner(Configuration.get().settings)
+    return runner.runtimes.report(), runner.sandbox.name

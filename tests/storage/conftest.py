@@ -80,7 +80,10 @@ def postgres_url(postgres_schemas: PostgresSchemas) -> str:
 
 async def _emptied_postgres(url: str) -> None:
     async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
-        await conn.execute("TRUNCATE executions, events, task_cache, secrets, workflows, workers")
+        await conn.execute(
+            "TRUNCATE executions, events, jobs, execution_logs, task_cache, secrets, workflows, "
+            "workers"
+        )
 
 
 @pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
