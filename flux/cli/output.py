@@ -24,7 +24,7 @@ def echo_json(value: BaseModel | Sequence[BaseModel] | Any) -> None:
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, BaseModel):
-        return value.model_dump(mode="json")
+        return value.model_dump(mode="json", by_alias=True)  # the API's field names
     if isinstance(value, list):
         return [_jsonable(item) for item in value]
     return value

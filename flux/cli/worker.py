@@ -1,11 +1,19 @@
-"""`flux worker list`: the workers a Flux server knows, and whether they are connected."""
+"""`flux worker list`: the workers a Flux server knows, and whether they are connected.
+`flux worker deps`: this machine's cache of script job dependencies."""
 
 from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import click
 
 from flux.cli.output import echo_json, table, when
 from flux.cli.remote import format_option, server_client, server_url_option
+
+if TYPE_CHECKING:
+    from flux.jobs.deps import DependencyCache
 
 
 @click.group()
@@ -38,3 +46,65 @@ def list_workers(server_url: str | None, output_format: str) -> None:
         for w in workers
     ]
     click.echo(table(["NAME", "STATUS", "CPUS", "MEMORY", "SLOTS", "LAST SEEN"], rows))
+
+
+@worker.group("deps")
+def deps() -> None:
+    """The dependency cache of script jobs on this machine (jobs.deps_cache)."""
+
+
+def _cache() -> DependencyCache:
+    from flux.config import Configuration
+    from flux.jobs.deps import DependencyCache
+    from flux.jobs.runner import deps_cache_root
+    from flux.jobs.sandbox.process import ProcessSandbox
+
+    # Listing and pruning never install, so no sandbox is probed for it.
+    return DependencyCache(
+        deps_cache_root(Configuration.get().settings), ProcessSandbox(use_cgroups=False)
+    )
+
+
+@deps.command("list")
+@format_option
+def list_deps(output_format: str) -> None:
+    """Installed dependency sets, least recently used first."""
+    cache = _cache()
+    entries = cache.list_entries()
+    if output_format == "json":
+        echo_json([{**vars(e), "path": str(e.path)} for e in entries])
+        return
+    if not entries:
+        click.echo(f"No cached dependencies in {cache.root}.", err=True)
+        return
+    rows = [
+        [e.runtime, " ".join(e.packages), f"{e.size_bytes // 1024} KiB", when(e.last_used)]
+        for e in entries
+    ]
+    click.echo(table(["RUNTIME", "PACKAGES", "SIZE", "LAST USED"], rows))
+    click.echo(f"in {cache.root}", err=True)
+
+
+_AGE = re.compile(r"^(\d+)([smhdw])$")
+_UNIT = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def _age(ctx: click.Context, param: click.Parameter, value: str | None) -> timedelta | None:
+    if value is None:
+        return None
+    match = _AGE.match(value.strip())
+    if match is None:
+        raise click.BadParameter(f"'{value}' is not an age like 30m, 12h, 7d or 2w")
+    return timedelta(**{_UNIT[match.group(2)]: int(match.group(1))})
+
+
+@deps.command("prune")
+@click.option(
+    "--older-than", callback=_age, metavar="AGE", help="Only sets unused for AGE (e.g. 7d)."
+)
+def prune_deps(older_than: timedelta | None) -> None:
+    """Delete cached dependency sets (all of them without --older-than)."""
+    removed = _cache().prune(older_than)
+    for entry in removed:
+        click.echo(f"removed {entry.runtime} {' '.join(entry.packages)}")
+    click.echo(f"{len(removed)} set(s) removed", err=True)

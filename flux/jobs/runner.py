@@ -243,6 +243,13 @@ def limits_from_settings(settings: FluxSettings) -> Limits:
     return default_limits(settings.jobs)
 
 
+def deps_cache_root(settings: FluxSettings) -> Path:
+    """Where dependencies are installed: `jobs.deps_cache`, or `<home>/cache/deps`."""
+    if settings.jobs.deps_cache:
+        return Path(os.path.abspath(os.path.expanduser(settings.jobs.deps_cache)))
+    return Path(os.path.abspath(os.path.expanduser(settings.home))) / "cache" / "deps"
+
+
 _runners: dict[tuple[object, ...], ScriptRunner] = {}
 
 
@@ -266,7 +273,7 @@ def default_runner(settings: FluxSettings) -> ScriptRunner:
         sandbox = choose_sandbox(jobs)
         memory = max(default_limits(jobs).memory_bytes, 2 << 30)
         deps = DependencyCache(
-            Path(os.path.expanduser(jobs.deps_cache)) if jobs.deps_cache else home / "cache/deps",
+            deps_cache_root(settings),
             sandbox,
             install_limits=default_install_limits(jobs.install_timeout, memory),
         )

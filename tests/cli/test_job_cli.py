@@ -54,3 +54,28 @@ def test_bad_input_is_exit_code_1_with_the_servers_message(flux: Any, tmp_path: 
     assert "unknown runtime 'ruby'" in done.stderr
     missing = flux("job", "show", "job-missing")
     assert missing.returncode == 1 and "not found" in missing.stderr
+
+
+def test_dependency_cache_list_and_prune(
+    flux: Any, flux_server: Any, flux_cli: Any, tmp_path: Path
+) -> None:
+    script = tmp_path / "dep.js"
+    script.write_text(
+        "const isNumber = require('is-number');\nmodule.exports = async () => isNumber(5);\n"
+    )
+    done = flux("job", "submit", str(script), "-r", "node", "-d", "is-number", "--follow")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "true"
+
+    cache = {"FLUX_JOBS__DEPS_CACHE": str(flux_server.cwd / ".flux" / "cache" / "deps")}
+    listed = flux_cli("worker", "deps", "list", env=cache)
+    assert listed.returncode == 0, listed.stderr
+    assert "is-number" in listed.stdout and listed.stdout.startswith("RUNTIME")
+    kept = flux_cli("worker", "deps", "prune", "--older-than", "1d", env=cache)
+    assert kept.returncode == 0 and "0 set(s) removed" in kept.stderr
+    bad = flux_cli("worker", "deps", "prune", "--older-than", "soon", env=cache)
+    assert bad.returncode == 2 and "not an age" in bad.stderr
+    pruned = flux_cli("worker", "deps", "prune", env=cache)
+    assert "removed node" in pruned.stdout and "is-number" in pruned.stdout
+    empty = flux_cli("worker", "deps", "list", env=cache)
+    assert "No cached dependencies" in empty.stderr
