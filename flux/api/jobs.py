@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 
-class _Camel(BaseModel):
+class CamelModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
 
 
@@ -23,7 +23,7 @@ class JobState(StrEnum):
     CANCELLED = "CANCELLED"
 
 
-class JobAttempt(_Camel):
+class JobAttempt(CamelModel):
     attempt: int = Field(description="1 for the first run, 2 for the first retry, ...")
     state: JobState = Field(description="RUNNING while it runs, then COMPLETED or FAILED")
     started_at: datetime
@@ -44,9 +44,10 @@ class JobAttempt(_Camel):
     enforced: dict[str, str] = Field(
         default_factory=dict, description="each limit and what enforced it on the worker"
     )
+    output: Any = Field(default=None, description="what the attempt returned")
 
 
-class JobView(_Camel):
+class JobView(CamelModel):
     job_id: str
     name: str
     type: str
@@ -67,7 +68,7 @@ class JobView(_Camel):
     worker_name: str | None = None
 
 
-class JobSummary(_Camel):
+class JobSummary(CamelModel):
     job_id: str
     name: str
     type: str
@@ -80,19 +81,19 @@ class JobSummary(_Camel):
     worker_name: str | None = None
 
 
-class JobEnvelope(_Camel):
+class JobEnvelope(CamelModel):
     success: bool = True
     job: JobView
 
 
-class JobSubmitted(_Camel):
+class JobSubmitted(CamelModel):
     success: bool = True
     job_id: str
     state: JobState
     run_at: datetime | None = None
 
 
-class JobList(_Camel):
+class JobList(CamelModel):
     success: bool = True
     count: int = Field(description="all jobs matching the filters, not just this page")
     limit: int

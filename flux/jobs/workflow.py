@@ -12,6 +12,8 @@ sandbox and returns its output (or raises `ScriptError` with the attempt's recor
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+from dataclasses import replace
 from typing import Any
 
 from flux.config import Configuration
@@ -63,12 +65,44 @@ async def _run(spec: ScriptSpec) -> AttemptResult:
 
 
 @task.with_options(name=ATTEMPT_STEP)
-async def _attempt(number: int) -> dict[str, Any]:
-    # The spec is read from the execution's input rather than passed in, so that the
-    # script is stored once, not once more per attempt in TASK_STARTED.
-    ctx = await ExecutionContext.get()
-    spec = ScriptSpec.from_json(ctx.input["script"])
+async def _attempt(number: int, node: str | None = None, payload: Any = None) -> dict[str, Any]:
+    """One run of a job's script (`node` None: the spec is the execution's input, read here
+    rather than passed in so the script is stored once, not once more per attempt), or of
+    a DAG node's script with its upstream outputs as `payload`."""
+    if node is None:
+        ctx = await ExecutionContext.get()
+        spec = ScriptSpec.from_json(ctx.input["script"])
+    else:
+        spec = replace(dag_nodes.get()[node], payload=payload)
     return (await _run(spec)).to_json()
+
+
+# The scripts of the DAG being run in this context (node id -> spec), set by its workflow.
+dag_nodes: ContextVar[dict[str, ScriptSpec]] = ContextVar("flux_dag_nodes")
+
+
+def succeeded(record: dict[str, Any]) -> bool:
+    return record.get("reason") is None and record.get("exit_code") == 0
+
+
+async def run_attempts(
+    retries: int, delay: float, node: str | None = None, payload: Any = None
+) -> tuple[dict[str, Any], int]:
+    """Attempts until one succeeds or `retries` retries failed, with a durable doubling
+    backoff; returns the last attempt's record and how many ran."""
+    record: dict[str, Any] = {}
+    number = 0
+    for number in range(1, retries + 2):
+        if number > 1:
+            await sleep(min(delay * 2 ** (number - 2), MAX_RETRY_DELAY))
+        record = await _attempt(number, node, payload) if node else await _attempt(number)
+        if succeeded(record) or str(record.get("reason")).startswith(_FINAL_REASONS):
+            break
+    return record, number
+
+
+def failure(record: dict[str, Any], attempts: int) -> str:
+    return f"failed after {attempts} attempt{'s' if attempts > 1 else ''}: {record.get('reason')}"
 
 
 @workflow.with_options(name=JOB_WORKFLOW)
@@ -76,22 +110,12 @@ async def script_job(ctx: ExecutionContext[dict[str, Any]]) -> Any:
     """Input: {"script": ScriptSpec JSON, "maxRetries": n, "retryDelay": seconds}. Output:
     the script's output. Fails with the last attempt's reason when every attempt failed."""
     job = ctx.input or {}
-    retries = int(job.get("maxRetries", 0))
-    delay = float(job.get("retryDelay", 1.0))
-    record: dict[str, Any] = {}
-    for number in range(1, retries + 2):
-        if number > 1:
-            await sleep(min(delay * 2 ** (number - 2), MAX_RETRY_DELAY))
-        record = await _attempt(number)
-        if record.get("reason") is None and record.get("exit_code") == 0:
-            return record.get("output")
-        if str(record.get("reason")).startswith(_FINAL_REASONS):
-            break
-    attempts = number
-    raise ScriptError(
-        f"the job failed after {attempts} attempt{'s' if attempts > 1 else ''}: "
-        f"{record.get('reason')}"
+    record, attempts = await run_attempts(
+        int(job.get("maxRetries", 0)), float(job.get("retryDelay", 1.0))
     )
+    if succeeded(record):
+        return record.get("output")
+    raise ScriptError(f"the job {failure(record, attempts)}")
 
 
 def build_spec(

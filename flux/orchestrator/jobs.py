@@ -298,7 +298,7 @@ class JobService:
         for number, (step_id, began) in enumerate(started.items(), start=1):
             record = finished.get(step_id)
             if isinstance(record, dict):
-                attempts.append(_finished_attempt(number, began, record))
+                attempts.append(finished_attempt(number, began, record))
                 continue
             live = await self.store.read_logs(found.job.execution_id, step_id)
             attempts.append(
@@ -359,7 +359,7 @@ class JobService:
             self.core.waiters.close(job_id, watch)
 
 
-def _finished_attempt(number: int, began: datetime, record: dict[str, Any]) -> JobAttempt:
+def finished_attempt(number: int, began: datetime, record: dict[str, Any]) -> JobAttempt:
     ok = record.get("reason") is None and record.get("exit_code") == 0
     return JobAttempt(
         attempt=number,
@@ -375,6 +375,7 @@ def _finished_attempt(number: int, began: datetime, record: dict[str, Any]) -> J
         runtime=record.get("runtime") or None,
         usage=record.get("usage") or {},
         enforced=record.get("enforced") or {},
+        output=record.get("output"),
     )
 
 

@@ -17,6 +17,7 @@ from flux.codec import Codec
 from flux.config import FluxSettings
 from flux.keyring import signing_key
 from flux.orchestrator.core import Core
+from flux.orchestrator.dags import DagService
 from flux.orchestrator.jobs import JobService
 from flux.orchestrator.recovery import LeaseSweeper
 from flux.orchestrator.service import Orchestrator
@@ -26,6 +27,7 @@ from flux.orchestrator.workers import WorkerGateway
 from flux.server import (
     errors,
     routes_admin,
+    routes_dags,
     routes_executions,
     routes_jobs,
     routes_ops,
@@ -79,13 +81,15 @@ async def open_state(settings: FluxSettings, token: str) -> ServerState:
     timer = RunAtTimer(core)
     jobs = JobService(core)
     jobs.on_delayed = timer.due_at
+    orchestrator = Orchestrator(core)
     state = ServerState(
         core=core,
-        orchestrator=Orchestrator(core),
+        orchestrator=orchestrator,
         gateway=WorkerGateway(core, token),
         sweeper=LeaseSweeper(core),
         metrics=metrics,
         jobs=jobs,
+        dags=DagService(orchestrator),
         timer=timer,
     )
     state.sweeper.start()
@@ -123,6 +127,7 @@ def create_app(settings: FluxSettings, *, token: str | None = None) -> FastAPI:
     )
     errors.install(app, unavailable_errors(settings.database_url))
     routers = (
+        routes_dags,
         routes_workflows,
         routes_jobs,
         routes_executions,

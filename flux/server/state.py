@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from flux.orchestrator.core import Core
+from flux.orchestrator.dags import DagService
 from flux.orchestrator.jobs import JobService
 from flux.orchestrator.recovery import LeaseSweeper
 from flux.orchestrator.service import Orchestrator
@@ -26,6 +27,7 @@ class ServerState:
     sweeper: LeaseSweeper
     metrics: ServerMetrics
     jobs: JobService
+    dags: DagService
     timer: RunAtTimer
     background: set[asyncio.Task[Any]] = field(default_factory=set)
     stopping: bool = False
@@ -69,7 +71,13 @@ async def _jobs(request: Request) -> JobService:
     return state.jobs
 
 
+async def _dags(request: Request) -> DagService:
+    state: ServerState = request.app.state.flux
+    return state.dags
+
+
 State = Annotated[ServerState, Depends(_state)]
+Dags = Annotated[DagService, Depends(_dags)]
 Jobs = Annotated[JobService, Depends(_jobs)]
 Service = Annotated[Orchestrator, Depends(_orchestrator)]
 Gateway = Annotated[WorkerGateway, Depends(_gateway)]

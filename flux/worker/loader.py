@@ -27,6 +27,7 @@ from types import ModuleType
 from flux.api.worker_protocol import WorkflowSource
 from flux.builtin_workflows import builtin_workflow
 from flux.errors import FluxError, WorkflowNotFoundError
+from flux.jobs.dag import DAG_FILE_SUFFIX, dag_workflow
 from flux.worker.connection import ServerConnection, ServerError
 from flux.workflow import workflow
 
@@ -91,6 +92,7 @@ class WorkflowLoader:
         self._labels: dict[str, str] = {}
         self._loading: dict[str, asyncio.Future[ModuleType]] = {}
         self._versions: dict[str, str] = {}  # workflow name -> version last loaded
+        self._dags: dict[str, workflow] = {}  # version -> workflow built from a DAG definition
 
     def version_of(self, name: str) -> str | None:
         return self._versions.get(name)
@@ -102,10 +104,15 @@ class WorkflowLoader:
             return builtin  # type: ignore[no-any-return]
         if version is None:
             return await self.resolve(name)
+        dag = self._dags.get(version)
+        if dag is not None:
+            return dag
         module = self._modules.get(version)
         if module is None:
             module = await self._single_flight(version, lambda: self._fetch(name, version))
         self._versions[name] = version
+        if version in self._dags:
+            return self._dags[version]
         return find_workflow(module, name, self._labels[version])
 
     async def load_missing_module(self, module: str, candidates: Iterable[str]) -> bool:
@@ -160,7 +167,12 @@ class WorkflowLoader:
         if cached is not None:
             return await self._import(version, cached)
         path = self._conn.path("workflows", name, version)
-        return await self._install(await self._get_source(path, name))
+        source = await self._get_source(path, name)
+        if (source.filename or "").endswith(DAG_FILE_SUFFIX):
+            # A JSON DAG: nothing to import, its workflow is built from the definition.
+            self._dags[version] = dag_workflow(name, source.source)
+            return ModuleType(module_name(version))
+        return await self._install(source)
 
     async def _get_source(self, path: str, name: str) -> WorkflowSource:
         try:

@@ -1,0 +1,209 @@
+"""JSON DAG workflows (`POST /workflows/submit`) end to end: real server, embedded worker,
+bubblewrap sandboxes."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import Any
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.slow
+
+# The job platform document's example payload, as written (its cron is left out here: this
+# test runs it now; schedules have their own tests).
+DOCUMENT_DAG = {
+    "nodes": [
+        {
+            "id": "step-1",
+            "jobName": "Extract Data",
+            "runtime": "python:3.9",
+            "codeDependencies": ["requests"],
+            "handler": "import requests\nprint('Downloading data...')",
+            "dependencies": [],
+        },
+        {
+            "id": "step-2",
+            "jobName": "Process Data",
+            "runtime": "node:18",
+            "handler": "module.exports = async () => { console.log('Processing...') }",
+            "dependencies": ["step-1"],
+        },
+    ]
+}
+
+
+def submit_dag(api: httpx.Client, body: dict[str, Any]) -> dict[str, Any]:
+    response = api.post("/workflows/submit", json=body)
+    assert response.status_code == 201, response.text
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+def wait_run(api: httpx.Client, run_id: str, timeout: float = 120) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        run: dict[str, Any] = api.get(f"/workflows/runs/{run_id}").json()["run"]
+        if run["state"] in ("COMPLETED", "FAILED", "CANCELLED"):
+            return run
+        assert time.monotonic() < deadline, run
+        time.sleep(0.05)
+
+
+def nodes(run: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {node["id"]: node for node in run["nodes"]}
+
+
+def test_the_document_example_runs_step_1_then_step_2(api: httpx.Client) -> None:
+    answer = submit_dag(api, DOCUMENT_DAG)
+    assert answer["success"] is True and answer["workflowId"].startswith("dag-")
+    run = wait_run(api, answer["runId"], timeout=240)
+    assert run["state"] == "COMPLETED", run
+    step1, step2 = nodes(run)["step-1"], nodes(run)["step-2"]
+    assert step1["logs"] == "Downloading data...\n" and step2["logs"] == "Processing...\n"
+    assert step1["state"] == step2["state"] == "COMPLETED"
+    assert datetime.fromisoformat(step2["startedAt"]) >= datetime.fromisoformat(step1["finishedAt"])
+    # A DAG is a workflow of the catalog: listed, and runnable again by name.
+    listed = {w["name"] for w in api.get("/workflows").json()}
+    assert answer["workflowId"] in listed
+    again = api.post(f"/workflows/{answer['workflowId']}/run/sync", json=None).json()
+    assert again["state"] == "COMPLETED"
+
+
+def test_outputs_flow_downstream(api: httpx.Client) -> None:
+    body = {
+        "input": {"n": 4},
+        "nodes": [
+            {
+                "id": "double",
+                "runtime": "python",
+                "handler": "import json, os\np = json.loads(os.environ['PAYLOAD'])\n"
+                "json.dump(p['input']['n'] * 2, open(os.environ['FLUX_OUTPUT'], 'w'))\n",
+            },
+            {
+                "id": "describe",
+                "runtime": "node",
+                "dependencies": ["double"],
+                "handler": "module.exports = async (p) => ({ got: p.upstream.double, "
+                "input: p.input });",
+            },
+        ],
+    }
+    run = wait_run(api, submit_dag(api, body)["runId"])
+    assert run["state"] == "COMPLETED", run
+    assert nodes(run)["describe"]["output"] == {"got": 8, "input": {"n": 4}}
+    assert run["output"] == {"double": 8, "describe": {"got": 8, "input": {"n": 4}}}
+
+
+def test_a_diamond_runs_its_middle_nodes_at_the_same_time(api: httpx.Client) -> None:
+    sleeper = "sleep 1; echo $PAYLOAD"
+    body = {
+        "nodes": [
+            {"id": "top", "runtime": "bash", "handler": "echo top"},
+            {"id": "left", "runtime": "bash", "handler": sleeper, "dependencies": ["top"]},
+            {"id": "right", "runtime": "bash", "handler": sleeper, "dependencies": ["top"]},
+            {
+                "id": "bottom",
+                "runtime": "bash",
+                "handler": "echo end",
+                "dependencies": ["left", "right"],
+            },
+        ]
+    }
+    run = wait_run(api, submit_dag(api, body)["runId"])
+    assert run["state"] == "COMPLETED", run
+    by_id = nodes(run)
+    left, right, bottom = by_id["left"], by_id["right"], by_id["bottom"]
+    assert left["startedAt"] < right["finishedAt"] and right["startedAt"] < left["finishedAt"]
+    assert bottom["startedAt"] >= max(left["finishedAt"], right["finishedAt"])
+
+
+def test_a_failed_node_skips_its_downstream_and_fails_the_run(api: httpx.Client) -> None:
+    body = {
+        "maxRetries": 0,
+        "nodes": [
+            {"id": "ok", "runtime": "bash", "handler": "echo fine"},
+            {"id": "broken", "runtime": "bash", "handler": "echo bad >&2; exit 2"},
+            {"id": "after", "runtime": "bash", "handler": "echo x", "dependencies": ["broken"]},
+            {"id": "later", "runtime": "bash", "handler": "echo y", "dependencies": ["after"]},
+        ],
+    }
+    run = wait_run(api, submit_dag(api, body)["runId"])
+    assert run["state"] == "FAILED"
+    assert "node 'broken' failed after 1 attempt: exit code 2" in run["error"]
+    states = {node_id: node["state"] for node_id, node in nodes(run).items()}
+    assert states == {"ok": "COMPLETED", "broken": "FAILED", "after": "SKIPPED", "later": "SKIPPED"}
+    assert nodes(run)["broken"]["logs"] == "bad\n"
+
+
+def test_node_retries(api: httpx.Client) -> None:
+    body = {"nodes": [{"id": "flaky", "runtime": "bash", "handler": "exit 1", "maxRetries": 2}]}
+    run = wait_run(api, submit_dag(api, body)["runId"])
+    assert len(nodes(run)["flaky"]["attempts"]) == 3
+
+
+def _count(api: httpx.Client) -> int:
+    return len(api.get("/workflows").json())
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"nodes": []}, "'nodes' must be a non-empty array"),
+        ({}, "'nodes' must be a non-empty array"),
+        (
+            {
+                "nodes": [
+                    {"id": "a", "runtime": "bash", "handler": "x", "dependencies": ["c"]},
+                    {"id": "b", "runtime": "bash", "handler": "x", "dependencies": ["a"]},
+                    {"id": "c", "runtime": "bash", "handler": "x", "dependencies": ["b"]},
+                ]
+            },
+            "the nodes form a cycle: a -> b -> c -> a",
+        ),
+        (
+            {"nodes": [{"id": "a", "runtime": "bash", "handler": "x", "dependencies": ["a"]}]},
+            "node 'a' depends on itself",
+        ),
+        (
+            {"nodes": [{"id": "a", "runtime": "bash", "handler": "x", "dependencies": ["zz"]}]},
+            "node 'a' depends on unknown node 'zz'",
+        ),
+        (
+            {
+                "nodes": [
+                    {"id": "a", "runtime": "bash", "handler": "x"},
+                    {"id": "a", "runtime": "bash", "handler": "y"},
+                ]
+            },
+            "duplicate node id 'a'",
+        ),
+        ({"nodes": [{"id": "a", "runtime": "cobol", "handler": "x"}]}, "unknown runtime 'cobol'"),
+        (
+            {"nodes": [{"id": "a", "runtime": "python", "handler": "def (:"}]},
+            "node 'a': syntax error in the handler",
+        ),
+        ({"nodes": [{"id": "a", "runtime": "bash"}]}, "'handler' must be the script's source"),
+        ({"nodes": [{"id": "../x", "runtime": "bash", "handler": "x"}]}, "'id' must be"),
+    ],
+)
+def test_bad_definitions_are_refused_and_nothing_is_stored(
+    api: httpx.Client, body: dict[str, Any], message: str
+) -> None:
+    before = _count(api)
+    response = api.post("/workflows/submit", json=body)
+    assert response.status_code == 400, response.text
+    assert message in response.json()["detail"]
+    assert _count(api) == before
+
+
+def test_malformed_json_and_wrong_content_type(api: httpx.Client) -> None:
+    response = api.post(
+        "/workflows/submit", content=b"{nodes", headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400 and "not valid JSON" in response.json()["detail"]
+    response = api.post("/workflows/submit", content=b"x", headers={"content-type": "text/plain"})
+    assert response.status_code == 415
+    assert api.get("/workflows/runs/nope").status_code == 404
