@@ -106,3 +106,40 @@ def test_choosing_a_sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
 def test_bwrap_that_is_not_installed() -> None:
     reason = BwrapSandbox("/nonexistent/bwrap", use_cgroups=False).unavailable()
     assert reason is not None and "not installed" in reason
+
+
+FAKE_CLIENT = """
+echo "$@" >> {log}
+case "$1" in
+  run) echo "from the container"; [ -n "$DOCKER_TEST_SLOW" ] && exec sleep 30; exit 3 ;;
+  inspect) echo false ;;
+esac
+exit 0
+"""
+
+
+async def test_a_run_with_a_stand_in_client(tmp_path: Path) -> None:
+    """The steps around `docker run` (inspect, rm; kill on timeout), with a shell script
+    standing in for the docker client."""
+    log = tmp_path / "calls"
+    docker = fake_docker(tmp_path / "bin", FAKE_CLIENT.format(log=log))
+    sandbox = DockerSandbox(str(docker))
+    job_dir = tmp_path / "job"
+    job_dir.mkdir()
+    spec = SandboxSpec(["/usr/bin/bash", "-c", "true"], {}, job_dir, image="bash:5")
+    result = await sandbox.run(spec)
+    assert (result.exit_code, result.output, result.backend) == (
+        3,
+        b"from the container\n",
+        "docker",
+    )
+    calls = [line.split()[0] for line in log.read_text().splitlines()]
+    assert calls == ["run", "inspect", "rm"]
+    log.unlink()
+    slow = SandboxSpec(["bash"], {}, job_dir, limits=Limits(wall_seconds=0.5), image="bash:5")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DOCKER_TEST_SLOW", "1")  # DOCKER_* reaches the client
+        result = await sandbox.run(slow)
+    assert result.timed_out and result.limit == "wall_time"
+    calls = [line.split()[0] for line in log.read_text().splitlines()]
+    assert calls == ["run", "kill", "inspect", "rm"]

@@ -180,9 +180,15 @@ async def _docker(executable: str, *args: str) -> str:
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
         )
-        out, _ = await asyncio.wait_for(proc.communicate(), 30)
-    except (OSError, TimeoutError) as exc:
+    except OSError as exc:
         logger.warning("docker %s failed: %s", args[0], exc)
+        return ""
+    try:
+        out, _ = await asyncio.wait_for(proc.communicate(), 30)
+    except TimeoutError:
+        logger.warning("docker %s did not answer within 30 s", args[0])
+        proc.kill()
+        await proc.wait()
         return ""
     return out.decode(errors="replace")
 

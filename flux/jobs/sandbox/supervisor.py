@@ -285,10 +285,9 @@ class _Run:
             measured["cpu_seconds"] = round(cpu, 3)
         if peak:
             measured["max_memory_bytes"] = float(peak)
-        failed = self.killed or exit_code != 0
         limit = launch.limits.cpu_seconds
         cpu_hit = self.cpu_watch_hit or sig == signal.SIGXCPU
-        if not cpu_hit and failed and cpu is not None and cpu >= limit * 0.95:
+        if not cpu_hit and not self.killed and cpu is not None and cpu >= limit * 0.95:
             # A process that caught SIGXCPU meets SIGKILL at the hard limit; a shell whose
             # child died of SIGXCPU exits 128 + SIGXCPU.
             cpu_hit = sig == signal.SIGKILL or exit_code == 128 + signal.SIGXCPU
