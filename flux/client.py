@@ -36,6 +36,12 @@ from flux.api.models import (
     WorkflowDetail,
     WorkflowInfo,
 )
+from flux.api.schedules import (
+    ScheduleCreate,
+    SchedulePreview,
+    SchedulePreviewRequest,
+    ScheduleView,
+)
 from flux.config import Configuration
 from flux.errors import FluxError
 
@@ -342,6 +348,80 @@ class FluxClient:
             timeout=self._wait_timeout,
         )
         return self._send_stream(request)
+
+    # -- schedules -------------------------------------------------------------------------
+
+    def list_schedules(self) -> list[ScheduleView]:
+        return _parse_list(ScheduleView, self._send("GET", "/schedules"))
+
+    def get_schedule(self, key: str, runs: int = 20) -> ScheduleView:
+        """A schedule by id or name, with its `runs` most recent fires."""
+        response = self._send("GET", f"/schedules/{_segment(key)}", params={"runs": runs})
+        return _parse(ScheduleView, response)
+
+    def create_schedule(
+        self,
+        name: str,
+        workflow: str,
+        *,
+        input: Any = None,
+        cron: str | None = None,
+        timezone: str | None = None,
+        interval_seconds: float | None = None,
+        once_at: datetime | str | None = None,
+        overlap: str = "skip",
+        catchup: str = "latest",
+        catchup_limit: int = 100,
+    ) -> ScheduleView:
+        """Give exactly one of `cron` (with an optional IANA `timezone`), `interval_seconds`
+        or `once_at`."""
+        body = ScheduleCreate(
+            name=name,
+            workflow=workflow,
+            input=input,
+            cron=cron,
+            timezone=timezone,
+            interval_seconds=interval_seconds,
+            once_at=once_at.isoformat() if isinstance(once_at, datetime) else once_at,
+            overlap=overlap,
+            catchup=catchup,
+            catchup_limit=catchup_limit,
+        ).model_dump(exclude_none=True)
+        body["input"] = input
+        return _parse(ScheduleView, self._send("POST", "/schedules", json=body))
+
+    def pause_schedule(self, key: str) -> ScheduleView:
+        return _parse(ScheduleView, self._send("POST", f"/schedules/{_segment(key)}/pause"))
+
+    def resume_schedule(self, key: str) -> ScheduleView:
+        return _parse(ScheduleView, self._send("POST", f"/schedules/{_segment(key)}/resume"))
+
+    def delete_schedule(self, key: str) -> None:
+        self._send("DELETE", f"/schedules/{_segment(key)}")
+
+    def preview_schedule(
+        self,
+        key: str | None = None,
+        *,
+        count: int = 10,
+        cron: str | None = None,
+        timezone: str | None = None,
+        interval_seconds: float | None = None,
+        once_at: str | None = None,
+    ) -> SchedulePreview:
+        """The next `count` fire times of stored schedule `key`, or of the schedule given
+        by the other arguments (not stored)."""
+        if key is not None:
+            path = f"/schedules/{_segment(key)}/preview"
+            return _parse(SchedulePreview, self._send("GET", path, params={"count": count}))
+        body = SchedulePreviewRequest(
+            cron=cron,
+            timezone=timezone,
+            interval_seconds=interval_seconds,
+            once_at=once_at,
+            count=count,
+        ).model_dump(exclude_none=True)
+        return _parse(SchedulePreview, self._send("POST", "/schedules/preview", json=body))
 
     # -- workers ---------------------------------------------------------------------------
 

@@ -130,6 +130,23 @@ class ConfigurationError(FluxError, ValueError):
     pass
 
 
+class ScheduleError(FluxError, ValueError):
+    """A schedule that cannot be used: a malformed or impossible cron, an unknown timezone,
+    a bad interval or policy. The API answers 400 with the message; nothing is stored."""
+
+
+class ScheduleNotFoundError(FluxError):
+    def __init__(self, key: str):
+        self.key = key
+        super().__init__(f"schedule '{key}' not found")
+
+
+class ScheduleExistsError(FluxError):
+    def __init__(self, name: str):
+        self.name = name
+        super().__init__(f"a schedule named '{name}' already exists")
+
+
 class ScriptError(ExecutionError):
     """A sandboxed script (a job's attempt, or `run_script` in a workflow) did not succeed:
     it exited non-zero, broke a limit, or could not start. `attempt` is the attempt's record

@@ -17,6 +17,7 @@ class DagSubmitted(CamelModel):
     version: str
     run_id: str | None = Field(default=None, description="the run started now (no cron)")
     schedule_id: str | None = Field(default=None, description="with `cron`: its schedule")
+    next_fire_at: datetime | None = Field(default=None, description="with `cron`: first run")
 
 
 class DagNodeView(CamelModel):

@@ -19,6 +19,7 @@ from flux.errors import ConfigurationError
 TOPICS: dict[str, str] = {
     "execution": "flux.cli.execution:execution",
     "job": "flux.cli.job:job",
+    "schedule": "flux.cli.schedule:schedule",
     "secrets": "flux.cli.secrets:secrets",
     "start": "flux.cli.start:start",
     "worker": "flux.cli.worker:worker",

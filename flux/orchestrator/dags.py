@@ -21,30 +21,41 @@ from flux.domain.events import ExecutionEventType, ExecutionState, utcnow
 from flux.errors import ExecutionNotFoundError
 from flux.jobs.dag_spec import DagError, DagNode, check_name, parse_nodes
 from flux.orchestrator.jobs import ATTEMPT_STEP, finished_attempt
+from flux.orchestrator.schedules import ScheduleService, parse_schedule
 from flux.orchestrator.service import Orchestrator
 from flux.orchestrator.store import RunRow, WorkflowRow
 
 DAG_FILENAME = "workflow.dag.json"  # flux.jobs.dag.DAG_FILE_SUFFIX marks DAG sources
+DAG_SCHEDULE_SOURCE = "dag"
 _E = ExecutionEventType
 _S = ExecutionState
 
 
 class DagService:
-    def __init__(self, orchestrator: Orchestrator):
+    def __init__(self, orchestrator: Orchestrator, schedules: ScheduleService):
         self.orchestrator = orchestrator
+        self.schedules = schedules
         self.core = orchestrator.core
         self.store = orchestrator.store
 
     async def submit(self, body: Any) -> DagSubmitted:
-        """Validate the whole definition, store it, then run it now or schedule it."""
+        """Validate the whole definition, store it, then run it now or, with `cron` (and
+        an optional `timezone`), give it a schedule named after it instead. Re-submitting
+        a name replaces the definition (a new version) and its schedule's timing; without
+        `cron` the schedule an earlier submission made is removed."""
         if not isinstance(body, Mapping):
             raise DagError("the request body must be a JSON object with 'nodes'")
         name = check_name(body.get("name"))
         retries = body.get("maxRetries", self.core.settings.jobs.max_retries)
         nodes = parse_nodes(body.get("nodes"), retries if isinstance(retries, int) else 0)
-        cron = body.get("cron")
-        if cron is not None:
-            raise DagError("'cron' schedules for DAGs are not available yet")
+        schedule = None
+        if body.get("cron") is not None:
+            # ScheduleError (400): malformed or impossible cron, unknown timezone.
+            schedule = parse_schedule(
+                {"cron": body["cron"], "timezone": body.get("timezone")}, utcnow()
+            )
+        elif body.get("timezone") is not None:
+            raise DagError("'timezone' applies to 'cron' only")
         definition = json.dumps(
             {
                 "nodes": [n.to_json() for n in nodes],
@@ -57,7 +68,18 @@ class DagService:
         name = name or f"dag-{uuid.uuid4().hex[:12]}"
         meta = {"kind": "dag", "nodes": len(nodes)}
         row = WorkflowRow(name, version, DAG_FILENAME, definition, json.dumps(meta), utcnow())
+        if schedule is not None:
+            # Refused (409) before anything is stored: that name is an API-made schedule's.
+            await self.schedules.check_attachable(name, DAG_SCHEDULE_SOURCE)
         await self.store.save_workflows([row])
+        attached = await self.schedules.attach(name, schedule, DAG_SCHEDULE_SOURCE)
+        if attached is not None:
+            return DagSubmitted(
+                workflow_id=name,
+                version=version,
+                schedule_id=attached.id,
+                next_fire_at=attached.next_fire_at,
+            )
         run = await self.orchestrator.submit(name, body.get("input"))
         return DagSubmitted(workflow_id=name, version=version, run_id=run.execution.execution_id)
 

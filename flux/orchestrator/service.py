@@ -10,12 +10,13 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from flux.api.models import ExecutionList, ExecutionView, WorkflowDetail, WorkflowInfo
-from flux.catalog import parse_file
+from flux.builtin_workflows import BUILTIN_VERSION, is_builtin
+from flux.catalog import ParsedWorkflow, parse_file
 from flux.domain.events import ExecutionEventType, ExecutionState, utcnow
 from flux.engine.store import ExecutionRow
 from flux.errors import ExecutionNotFoundError, ExecutionStateError, WorkflowNotFoundError
@@ -62,6 +63,8 @@ class Orchestrator:
         self.core = core
         self.store = core.store
         self.secrets = DatabaseSecretManager(core.store, secret_cipher(core.settings))
+        # Told of each registered file's workflows (the schedules of their `schedule=`).
+        self.on_registered: Callable[[list[ParsedWorkflow]], Awaitable[None]] | None = None
 
     # Catalog
 
@@ -75,6 +78,8 @@ class Orchestrator:
             for wf in parsed.workflows
         ]
         await self.store.save_workflows(rows)
+        if self.on_registered is not None:
+            await self.on_registered(parsed.workflows)
         return [views.workflow_info(row) for row in rows]
 
     async def workflows(self) -> list[WorkflowInfo]:
@@ -93,8 +98,58 @@ class Orchestrator:
     # Running
 
     async def submit(self, name: str, input: Any, execution_id: str | None = None) -> RunRow:
+        """A run of catalog workflow `name` (built-ins are not started through here)."""
         wf = await self._workflow_row(name)
         requests = json.loads(wf.metadata).get("requests")
+        return await self.enqueue(self._new_run(name, wf.version, requests, input, execution_id))
+
+    async def start(
+        self,
+        name: str,
+        input: Any,
+        execution_id: str | None = None,
+        requests: dict[str, Any] | None = None,
+    ) -> RunRow:
+        """A run of catalog workflow or built-in `name` (`flux.job`, ...), queued now."""
+        return await self.enqueue(await self.prepare_run(name, input, execution_id, requests))
+
+    async def prepare_run(
+        self,
+        name: str,
+        input: Any,
+        execution_id: str | None = None,
+        requests: dict[str, Any] | None = None,
+    ) -> ExecutionRow:
+        """The SCHEDULED execution (with its first event) of a run of catalog workflow or
+        built-in `name`, not stored yet: `enqueue` stores one, the scheduler stores its
+        runs in the same transaction as the schedule they advance. A catalog workflow's
+        latest version runs, with its `requests=` unless `requests` is given; a built-in
+        has none unless given. WorkflowNotFoundError."""
+        if is_builtin(name):
+            return self._new_run(name, BUILTIN_VERSION, requests, input, execution_id)
+        wf = await self._workflow_row(name)
+        if requests is None:
+            requests = json.loads(wf.metadata).get("requests")
+        return self._new_run(name, wf.version, requests, input, execution_id)
+
+    async def enqueue(self, row: ExecutionRow) -> RunRow:
+        """Store a prepared run and offer it to the dispatchers."""
+        await self.store.create_execution(row, row.events)
+        self.announce_run(row)
+        return RunRow(row, Lease())
+
+    def announce_run(self, row: ExecutionRow) -> None:
+        """Offer a stored SCHEDULED run to the dispatchers (of every replica)."""
+        self.core.announce_queued(_queued(row))
+
+    def _new_run(
+        self,
+        name: str,
+        version: str,
+        requests: dict[str, Any] | None,
+        input: Any,
+        execution_id: str | None,
+    ) -> ExecutionRow:
         now = utcnow()
         row = ExecutionRow(
             execution_id=execution_id or uuid.uuid4().hex,
@@ -103,14 +158,11 @@ class Orchestrator:
             input=self.core.codec.dumps(input, "the workflow input"),
             created_at=now,
             updated_at=now,
-            workflow_version=wf.version,
+            workflow_version=version,
             requests=json.dumps(requests) if requests else None,
         )
-        scheduled = server_event(row.execution_id, 0, _E.WORKFLOW_SCHEDULED, name, None, now)
-        await self.store.create_execution(row, [scheduled])
-        self.core.announce_queued(_queued(row))
-        row.events = [scheduled]
-        return RunRow(row, Lease())
+        row.events = [server_event(row.execution_id, 0, _E.WORKFLOW_SCHEDULED, name, None, now)]
+        return row
 
     async def run(self, name: str, input: Any, *, wait: bool, detailed: bool) -> Outcome:
         if not wait:

@@ -133,6 +133,46 @@ class LogChunk:
     time: datetime
 
 
+@dataclass(slots=True)
+class ScheduleRow:
+    """A stored schedule (table `schedules`): what to start (`workflow_name` with `input`),
+    when (`spec`, a schedule's `to_dict()` as JSON text) and the policies; `next_fire_at`
+    is None once it will never fire again. `revision` grows with every write: updates name
+    the revision they read, so two replicas can never both fire the same time."""
+
+    id: str
+    name: str
+    workflow_name: str
+    input: str  # JSON text
+    spec: str  # JSON text
+    overlap: str  # "skip" | "allow"
+    catchup: str  # "skip" | "latest" | "all"
+    catchup_limit: int
+    state: str  # "active" | "paused"
+    source: str  # "api" | "workflow" (made from an uploaded workflow's schedule=)
+    created_at: datetime
+    updated_at: datetime
+    next_fire_at: datetime | None = None
+    last_fire_at: datetime | None = None
+    last_execution_id: str | None = None  # the last run it started (for overlap "skip")
+    fired: int = 0  # runs started
+    skipped: int = 0  # fire times skipped by the overlap policy or an unknown target
+    last_error: str | None = None  # why the last fire started nothing, if it did not
+    revision: int = 0
+
+
+@dataclass(slots=True)
+class ScheduleFire:
+    """One fire time of a schedule (table `schedule_fires`, key (schedule_id, fire_time)):
+    the run it started, or None when it was skipped. `state` is the run's state when read."""
+
+    schedule_id: str
+    fire_time: datetime
+    execution_id: str | None
+    created_at: datetime
+    state: ExecutionState | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class ReleasePolicy:
     """How a lease lost by a crash (disconnect, expiry) is released.
@@ -354,6 +394,43 @@ class OrchestratorStore(ExecutionStore, Protocol):
 
     async def next_due(self) -> datetime | None:
         """The earliest `run_at` of a CREATED execution, if any."""
+
+    # Schedules
+
+    async def create_schedule(self, row: ScheduleRow) -> None:
+        """ScheduleExistsError when the name (or id) is taken."""
+
+    async def get_schedule(self, key: str) -> ScheduleRow | None:
+        """By id, else by name."""
+
+    async def list_schedules(self) -> list[ScheduleRow]:
+        """By name."""
+
+    async def update_schedule(
+        self,
+        row: ScheduleRow,
+        *,
+        fires: Sequence[ScheduleFire] = (),
+        runs: Sequence[ExecutionRow] = (),
+    ) -> bool:
+        """One transaction: if the stored schedule is still at `row.revision`, write `row`'s
+        fields with the revision + 1 (`row.revision` is updated), insert `runs` (executions
+        with their `events`) and the `fires`. False, with nothing written, when the
+        schedule changed meanwhile, is gone, or one of `fires` is stored already (another
+        replica fired it): a fire time starts at most one run."""
+
+    async def delete_schedule(self, schedule_id: str) -> bool:
+        """Its fires go with it; the runs it started stay."""
+
+    async def due_schedules(self, now: datetime, limit: int) -> list[ScheduleRow]:
+        """Active schedules whose `next_fire_at` <= now, earliest first (no lock: the
+        revision check of `update_schedule` decides who fires)."""
+
+    async def next_schedule_due(self) -> datetime | None:
+        """The earliest `next_fire_at` of an active schedule."""
+
+    async def schedule_fires(self, schedule_id: str, limit: int) -> list[ScheduleFire]:
+        """The latest fires, newest first, with their runs' states."""
 
     # Live output of running steps
 

@@ -20,6 +20,8 @@ from flux.orchestrator.core import Core
 from flux.orchestrator.dags import DagService
 from flux.orchestrator.jobs import JobService
 from flux.orchestrator.recovery import LeaseSweeper
+from flux.orchestrator.scheduler import Scheduler
+from flux.orchestrator.schedules import ScheduleService
 from flux.orchestrator.service import Orchestrator
 from flux.orchestrator.timers import RunAtTimer
 from flux.orchestrator.values import DisplayDecoder
@@ -31,6 +33,7 @@ from flux.server import (
     routes_executions,
     routes_jobs,
     routes_ops,
+    routes_schedules,
     routes_workers,
     routes_workflows,
 )
@@ -82,6 +85,8 @@ async def open_state(settings: FluxSettings, token: str) -> ServerState:
     jobs = JobService(core)
     jobs.on_delayed = timer.due_at
     orchestrator = Orchestrator(core)
+    schedules = ScheduleService(Scheduler(orchestrator))
+    orchestrator.on_registered = schedules.sync_workflows
     state = ServerState(
         core=core,
         orchestrator=orchestrator,
@@ -89,17 +94,20 @@ async def open_state(settings: FluxSettings, token: str) -> ServerState:
         sweeper=LeaseSweeper(core),
         metrics=metrics,
         jobs=jobs,
-        dags=DagService(orchestrator),
+        dags=DagService(orchestrator, schedules),
         timer=timer,
+        schedules=schedules,
     )
     state.sweeper.start()
     state.timer.start()
+    schedules.scheduler.start()
     return state
 
 
 async def close_state(state: ServerState) -> None:
     await state.sweeper.stop()
     await state.timer.stop()
+    await state.schedules.scheduler.stop()
     for task in list(state.background):
         task.cancel()
     await state.core.stop()
@@ -134,6 +142,7 @@ def create_app(settings: FluxSettings, *, token: str | None = None) -> FastAPI:
         routes_workers,
         routes_admin,
         routes_ops,
+        routes_schedules,
     )
     for module in routers:
         app.include_router(module.router)

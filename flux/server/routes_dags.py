@@ -23,6 +23,7 @@ _BODY = {
                     "properties": {
                         "name": {"type": "string"},
                         "cron": {"type": "string", "example": "0 9 * * *"},
+                        "timezone": {"type": "string", "example": "Europe/Lisbon"},
                         "input": {},
                         "nodes": {
                             "type": "array",

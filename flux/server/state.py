@@ -13,6 +13,7 @@ from flux.orchestrator.core import Core
 from flux.orchestrator.dags import DagService
 from flux.orchestrator.jobs import JobService
 from flux.orchestrator.recovery import LeaseSweeper
+from flux.orchestrator.schedules import ScheduleService
 from flux.orchestrator.service import Orchestrator
 from flux.orchestrator.timers import RunAtTimer
 from flux.orchestrator.workers import WorkerGateway
@@ -29,6 +30,7 @@ class ServerState:
     jobs: JobService
     dags: DagService
     timer: RunAtTimer
+    schedules: ScheduleService
     background: set[asyncio.Task[Any]] = field(default_factory=set)
     stopping: bool = False
 
@@ -76,7 +78,13 @@ async def _dags(request: Request) -> DagService:
     return state.dags
 
 
+async def _schedules(request: Request) -> ScheduleService:
+    state: ServerState = request.app.state.flux
+    return state.schedules
+
+
 State = Annotated[ServerState, Depends(_state)]
+Schedules = Annotated[ScheduleService, Depends(_schedules)]
 Dags = Annotated[DagService, Depends(_dags)]
 Jobs = Annotated[JobService, Depends(_jobs)]
 Service = Annotated[Orchestrator, Depends(_orchestrator)]

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from flux.domain.events import ExecutionEventType, ExecutionState, utcnow
 from flux.engine.store import EventConflictError, EventRow, ExecutionExistsError, ExecutionRow
+from flux.errors import ScheduleExistsError
 from flux.orchestrator.store import (
     HELD_STATES,
     CheckpointWrite,
@@ -25,6 +26,8 @@ from flux.orchestrator.store import (
     QueuedRun,
     ReleasePolicy,
     RunRow,
+    ScheduleFire,
+    ScheduleRow,
     StateConflictError,
     Transition,
     WorkerRow,
@@ -61,6 +64,8 @@ class InMemoryStore:
         # Also the executions' run_at column: only jobs set one.
         self._jobs: dict[str, JobRow] = {}
         self._logs: dict[str, dict[tuple[str, int], LogChunk]] = {}
+        self._schedules: dict[str, ScheduleRow] = {}
+        self._fires: dict[str, dict[datetime, ScheduleFire]] = {}
 
     async def create_execution(self, execution: ExecutionRow, events: Sequence[EventRow]) -> None:
         if execution.execution_id in self._executions:
@@ -581,3 +586,96 @@ class InMemoryStore:
         if worker is not None:
             worker.status, worker.connection_id = "connected", connection_id
             worker.last_seen_at = as_utc(now)
+
+    # Schedules
+
+    @staticmethod
+    def _schedule_copy(row: ScheduleRow) -> ScheduleRow:
+        def utc(moment: datetime | None) -> datetime | None:
+            return None if moment is None else as_utc(moment)
+
+        return replace(
+            row,
+            created_at=as_utc(row.created_at),
+            updated_at=as_utc(row.updated_at),
+            next_fire_at=utc(row.next_fire_at),
+            last_fire_at=utc(row.last_fire_at),
+        )
+
+    async def create_schedule(self, row: ScheduleRow) -> None:
+        taken = row.id in self._schedules or any(
+            s.name == row.name for s in self._schedules.values()
+        )
+        if taken:
+            raise ScheduleExistsError(row.name)
+        self._schedules[row.id] = self._schedule_copy(row)
+        self._fires[row.id] = {}
+
+    async def get_schedule(self, key: str) -> ScheduleRow | None:
+        found = self._schedules.get(key) or next(
+            (s for s in self._schedules.values() if s.name == key), None
+        )
+        return None if found is None else replace(found)
+
+    async def list_schedules(self) -> list[ScheduleRow]:
+        return [replace(s) for s in sorted(self._schedules.values(), key=lambda s: s.name)]
+
+    async def update_schedule(
+        self,
+        row: ScheduleRow,
+        *,
+        fires: Sequence[ScheduleFire] = (),
+        runs: Sequence[ExecutionRow] = (),
+    ) -> bool:
+        stored = self._schedules.get(row.id)
+        if stored is None or stored.revision != row.revision:
+            return False
+        log = self._fires[row.id]
+        times = [as_utc(fire.fire_time) for fire in fires]
+        if len(set(times)) != len(times) or not log.keys().isdisjoint(times):
+            return False
+        if any(run.execution_id in self._executions for run in runs):
+            return False
+        # Everything checked: now written, as one transaction would be.
+        updated = self._schedule_copy(replace(row, revision=row.revision + 1))
+        updated.created_at = stored.created_at
+        self._schedules[row.id] = updated
+        for run in runs:
+            await self.create_execution(run, run.events)
+        for fire in fires:
+            log[as_utc(fire.fire_time)] = replace(
+                fire, fire_time=as_utc(fire.fire_time), state=None
+            )
+        row.revision += 1
+        return True
+
+    async def delete_schedule(self, schedule_id: str) -> bool:
+        self._fires.pop(schedule_id, None)
+        return self._schedules.pop(schedule_id, None) is not None
+
+    async def due_schedules(self, now: datetime, limit: int) -> list[ScheduleRow]:
+        now = as_utc(now)
+        due = [
+            s
+            for s in self._schedules.values()
+            if s.state == "active" and s.next_fire_at is not None and s.next_fire_at <= now
+        ]
+        due.sort(key=lambda s: (s.next_fire_at or now, s.id))
+        return [replace(s) for s in due[:limit]]
+
+    async def next_schedule_due(self) -> datetime | None:
+        times = [
+            s.next_fire_at
+            for s in self._schedules.values()
+            if s.state == "active" and s.next_fire_at is not None
+        ]
+        return min(times, default=None)
+
+    async def schedule_fires(self, schedule_id: str, limit: int) -> list[ScheduleFire]:
+        log = self._fires.get(schedule_id, {})
+        newest = [log[t] for t in sorted(log, reverse=True)[:limit]]
+        return [replace(fire, state=self._state_of(fire.execution_id)) for fire in newest]
+
+    def _state_of(self, execution_id: str | None) -> ExecutionState | None:
+        execution = self._executions.get(execution_id) if execution_id else None
+        return None if execution is None else execution.state

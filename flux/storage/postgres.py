@@ -28,6 +28,8 @@ from flux.storage.job_statements import JobStatements, compile_job_statements
 from flux.storage.lease_statements import LeaseStatements, compile_lease_statements
 from flux.storage.postgres_jobs import PostgresJobs
 from flux.storage.postgres_leases import PostgresLeases
+from flux.storage.postgres_schedules import PostgresSchedules
+from flux.storage.schedule_statements import ScheduleStatements, compile_schedule_statements
 from flux.storage.statements import Statements, compile_statements
 
 _SCHEMES = ("postgresql", "postgresql+psycopg")
@@ -42,7 +44,7 @@ def _read_time(moment: datetime) -> datetime:
 
 
 @cache
-def _statements() -> tuple[Statements, LeaseStatements, JobStatements]:
+def _statements() -> tuple[Statements, LeaseStatements, JobStatements, ScheduleStatements]:
     from sqlalchemy import create_engine
     from sqlalchemy.dialects.postgresql import insert
 
@@ -52,6 +54,7 @@ def _statements() -> tuple[Statements, LeaseStatements, JobStatements]:
         compile_statements(dialect, insert),
         compile_lease_statements(dialect, insert),
         compile_job_statements(dialect, insert),
+        compile_schedule_statements(dialect),
     )
 
 
@@ -65,14 +68,14 @@ def _conninfo(url: str) -> str:
     return f"postgresql://{rest}"
 
 
-class PostgresStore(PostgresLeases, PostgresJobs):
+class PostgresStore(PostgresLeases, PostgresJobs, PostgresSchedules):
     """`OrchestratorStore` on PostgreSQL. Several instances (processes) may share one
     database."""
 
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 10) -> None:
         self._conninfo = _conninfo(url)
         self._pool_size = (min_size, max_size)
-        self._sql, self._lsql, self._jsql = _statements()
+        self._sql, self._lsql, self._jsql, self._ssql = _statements()
         self._pool: AsyncConnectionPool[AsyncConnection[tuple[Any, ...]]] | None = None
         self._opening = asyncio.Lock()
 

@@ -19,6 +19,8 @@ from flux.orchestrator.store import (
     LogChunk,
     QueuedRun,
     RunRow,
+    ScheduleFire,
+    ScheduleRow,
     WorkerRow,
     WorkflowRow,
 )
@@ -234,4 +236,92 @@ def worker_from_row(row: Sequence[Any], read_time: Callable[[Any], datetime]) ->
         read_time(registered_at),
         read_time(last_seen_at),
         connection_id,
+    )
+
+
+def _maybe(moment: datetime | None, convert: Callable[[Any], Any]) -> Any:
+    return None if moment is None else convert(moment)
+
+
+def schedule_params(row: ScheduleRow, stamp: Callable[[datetime], Stamp]) -> dict[str, Any]:
+    """The `schedules` row, by column name (`schedule_statements.SCHEDULE_COLUMNS`)."""
+    return {
+        "id": row.id,
+        "name": row.name,
+        "workflow_name": row.workflow_name,
+        "input": row.input,
+        "spec": row.spec,
+        "overlap": row.overlap,
+        "catchup": row.catchup,
+        "catchup_limit": row.catchup_limit,
+        "state": row.state,
+        "source": row.source,
+        "created_at": stamp(row.created_at),
+        "updated_at": stamp(row.updated_at),
+        "next_fire_at": _maybe(row.next_fire_at, stamp),
+        "last_fire_at": _maybe(row.last_fire_at, stamp),
+        "last_execution_id": row.last_execution_id,
+        "fired": row.fired,
+        "skipped": row.skipped,
+        "last_error": row.last_error,
+        "revision": row.revision,
+    }
+
+
+def schedule_update_params(
+    row: ScheduleRow, stamp: Callable[[datetime], Stamp], updated: Sequence[str]
+) -> dict[str, Any]:
+    """`schedule_statements.update_schedule`'s parameters: `row` at the next revision, if
+    the stored one is still at `row.revision`."""
+    params = schedule_params(row, stamp)
+    values = {f"v_{name}": params[name] for name in updated}
+    values["v_revision"] = row.revision + 1
+    return {**values, "b_id": row.id, "b_revision": row.revision}
+
+
+def schedule_from_row(row: Sequence[Any], read_time: Callable[[Any], datetime]) -> ScheduleRow:
+    """`row` in `schedule_statements.SCHEDULE_COLUMNS` (the table's) order."""
+    (id_, name, workflow, input_, spec, overlap, catchup, limit, state, source, *rest) = row
+    created, updated, next_fire, last_fire, last_execution, fired, skipped, error, rev = rest
+    return ScheduleRow(
+        id=id_,
+        name=name,
+        workflow_name=workflow,
+        input=input_,
+        spec=spec,
+        overlap=overlap,
+        catchup=catchup,
+        catchup_limit=limit,
+        state=state,
+        source=source,
+        created_at=read_time(created),
+        updated_at=read_time(updated),
+        next_fire_at=_maybe(next_fire, read_time),
+        last_fire_at=_maybe(last_fire, read_time),
+        last_execution_id=last_execution,
+        fired=fired,
+        skipped=skipped,
+        last_error=error,
+        revision=rev,
+    )
+
+
+def fire_params(fire: ScheduleFire, stamp: Callable[[datetime], Stamp]) -> dict[str, Any]:
+    return {
+        "schedule_id": fire.schedule_id,
+        "fire_time": stamp(fire.fire_time),
+        "execution_id": fire.execution_id,
+        "created_at": stamp(fire.created_at),
+    }
+
+
+def fire_from_row(row: Sequence[Any], read_time: Callable[[Any], datetime]) -> ScheduleFire:
+    """`row` in `schedule_statements.FIRE_COLUMNS` order, then the run's state (or NULL)."""
+    schedule_id, fire_time, execution_id, created_at, state = row
+    return ScheduleFire(
+        schedule_id,
+        read_time(fire_time),
+        execution_id,
+        read_time(created_at),
+        None if state is None else ExecutionState(state),
     )

@@ -175,3 +175,47 @@ workers = Table(
     _timestamp("registered_at"),
     _timestamp("last_seen_at"),
 )
+
+# Schedules (docs/schedules.md): what to start and when; `revision` fences concurrent
+# writers (every update names the revision it read).
+schedules = Table(
+    "schedules",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("name", Text, nullable=False, unique=True),
+    Column("workflow_name", Text, nullable=False),
+    Column("input", Text, nullable=False),  # JSON
+    Column("spec", Text, nullable=False),  # JSON: the schedule's to_dict()
+    Column("overlap", String(16), nullable=False),
+    Column("catchup", String(16), nullable=False),
+    Column("catchup_limit", Integer, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("source", String(16), nullable=False),
+    _timestamp("created_at"),
+    _timestamp("updated_at"),
+    _timestamp("next_fire_at", nullable=True),
+    _timestamp("last_fire_at", nullable=True),
+    Column("last_execution_id", Text, nullable=True),
+    Column("fired", Integer, nullable=False, default=0, server_default="0"),
+    Column("skipped", Integer, nullable=False, default=0, server_default="0"),
+    Column("last_error", Text, nullable=True),
+    Column("revision", Integer, nullable=False, default=0, server_default="0"),
+    # The scheduler's queue: active schedules, earliest next fire first.
+    Index(None, "state", "next_fire_at"),
+)
+
+# One row per fire time: its primary key is what makes a fire time start one run even when
+# several replicas fire at once. `execution_id` is NULL for a skipped fire.
+schedule_fires = Table(
+    "schedule_fires",
+    metadata,
+    Column(
+        "schedule_id",
+        Text,
+        ForeignKey("schedules.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("fire_time", DateTime(timezone=True), primary_key=True),
+    Column("execution_id", Text, nullable=True),
+    _timestamp("created_at"),
+)

@@ -26,8 +26,10 @@ from flux.errors import ConfigurationError
 from flux.storage import migrate, rows
 from flux.storage.job_statements import JobStatements, compile_job_statements
 from flux.storage.lease_statements import LeaseStatements, compile_lease_statements
+from flux.storage.schedule_statements import ScheduleStatements, compile_schedule_statements
 from flux.storage.sqlite_jobs import SqliteJobs
 from flux.storage.sqlite_leases import SqliteLeases, read_time, stamp
+from flux.storage.sqlite_schedules import SqliteSchedules
 from flux.storage.statements import Statements, compile_statements
 
 _BUSY_TIMEOUT_S = 10.0
@@ -52,7 +54,7 @@ _read_time = read_time
 
 
 @cache
-def _statements() -> tuple[Statements, LeaseStatements, JobStatements]:
+def _statements() -> tuple[Statements, LeaseStatements, JobStatements, ScheduleStatements]:
     from sqlalchemy import create_engine
     from sqlalchemy.dialects.sqlite import insert
 
@@ -62,6 +64,7 @@ def _statements() -> tuple[Statements, LeaseStatements, JobStatements]:
         compile_statements(dialect, insert),
         compile_lease_statements(dialect, insert),
         compile_job_statements(dialect, insert),
+        compile_schedule_statements(dialect),
     )
 
 
@@ -89,7 +92,7 @@ class _LentConnection:
         pass
 
 
-class SqliteStore(SqliteLeases, SqliteJobs):
+class SqliteStore(SqliteLeases, SqliteJobs, SqliteSchedules):
     """`OrchestratorStore` on one SQLite file (or `:memory:`), migrated when opened.
 
     Safe to share between threads; methods run their SQLite work inline (see append_events).
@@ -99,7 +102,7 @@ class SqliteStore(SqliteLeases, SqliteJobs):
         path = database_path(url)
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._sql, self._lsql, self._jsql = _statements()
+        self._sql, self._lsql, self._jsql, self._ssql = _statements()
         # One connection runs one transaction at a time: the lock keeps two threads'
         # transactions from interleaving on it.
         self._lock = threading.Lock()

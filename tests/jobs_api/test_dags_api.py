@@ -4,7 +4,7 @@ bubblewrap sandboxes."""
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -12,9 +12,9 @@ import pytest
 
 pytestmark = pytest.mark.slow
 
-# The job platform document's example payload, as written (its cron is left out here: this
-# test runs it now; schedules have their own tests).
+# The job platform document's example payload, as written.
 DOCUMENT_DAG = {
+    "cron": "0 9 * * *",
     "nodes": [
         {
             "id": "step-1",
@@ -31,7 +31,7 @@ DOCUMENT_DAG = {
             "handler": "module.exports = async () => { console.log('Processing...') }",
             "dependencies": ["step-1"],
         },
-    ]
+    ],
 }
 
 
@@ -56,20 +56,65 @@ def nodes(run: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {node["id"]: node for node in run["nodes"]}
 
 
-def test_the_document_example_runs_step_1_then_step_2(api: httpx.Client) -> None:
+def test_the_document_example_is_scheduled_and_runs_step_1_then_step_2(
+    api: httpx.Client,
+) -> None:
     answer = submit_dag(api, DOCUMENT_DAG)
     assert answer["success"] is True and answer["workflowId"].startswith("dag-")
-    run = wait_run(api, answer["runId"], timeout=240)
+    # With `cron` the DAG gets a schedule instead of a run now.
+    assert answer["runId"] is None and answer["scheduleId"].startswith("sch-")
+    first = datetime.fromisoformat(answer["nextFireAt"])
+    assert (first.hour, first.minute, first.second) == (9, 0, 0) and first > datetime.now(UTC)
+    schedule = api.get(f"/schedules/{answer['scheduleId']}").json()
+    assert schedule["workflow"] == answer["workflowId"] and schedule["source"] == "dag"
+    assert schedule["schedule"]["expression"] == "0 9 * * *" and schedule["state"] == "active"
+
+    # A DAG is a workflow of the catalog: listed, and runnable by name at any time.
+    listed = {w["name"] for w in api.get("/workflows").json()}
+    assert answer["workflowId"] in listed
+    started = api.post(f"/workflows/{answer['workflowId']}/run/async", json=None).json()
+    run = wait_run(api, started["execution_id"], timeout=240)
     assert run["state"] == "COMPLETED", run
     step1, step2 = nodes(run)["step-1"], nodes(run)["step-2"]
     assert step1["logs"] == "Downloading data...\n" and step2["logs"] == "Processing...\n"
     assert step1["state"] == step2["state"] == "COMPLETED"
     assert datetime.fromisoformat(step2["startedAt"]) >= datetime.fromisoformat(step1["finishedAt"])
-    # A DAG is a workflow of the catalog: listed, and runnable again by name.
-    listed = {w["name"] for w in api.get("/workflows").json()}
-    assert answer["workflowId"] in listed
     again = api.post(f"/workflows/{answer['workflowId']}/run/sync", json=None).json()
     assert again["state"] == "COMPLETED"
+
+
+def test_resubmitting_changes_or_removes_the_schedule(api: httpx.Client) -> None:
+    body = {"name": "nightly-dag", "nodes": [{"id": "a", "runtime": "bash", "handler": "true"}]}
+    first = submit_dag(api, {**body, "cron": "0 2 * * *", "timezone": "Europe/Lisbon"})
+    changed = submit_dag(api, {**body, "cron": "30 3 * * 1"})
+    assert changed["scheduleId"] == first["scheduleId"] and changed["version"] == first["version"]
+    schedule = api.get(f"/schedules/{first['scheduleId']}").json()
+    assert schedule["schedule"] == {"type": "cron", "expression": "30 3 * * 1", "timezone": "UTC"}
+    # Without cron it runs now and its schedule is gone.
+    now = submit_dag(api, body)
+    assert now["scheduleId"] is None and wait_run(api, now["runId"])["state"] == "COMPLETED"
+    assert api.get(f"/schedules/{first['scheduleId']}").status_code == 404
+
+
+def test_a_name_held_by_an_api_schedule_is_refused(api: httpx.Client) -> None:
+    submit_dag(
+        api, {"name": "held-dag", "nodes": [{"id": "a", "runtime": "bash", "handler": "true"}]}
+    )
+    made = api.post(
+        "/schedules", json={"name": "held-dag", "workflow": "held-dag", "interval_seconds": 3600}
+    )
+    assert made.status_code == 201, made.text
+    before = api.get("/workflows/held-dag").json()
+    response = api.post(
+        "/workflows/submit",
+        json={
+            "name": "held-dag",
+            "cron": "* * * * *",
+            "nodes": [{"id": "b", "runtime": "bash", "handler": "true"}],
+        },
+    )
+    assert response.status_code == 409 and "held-dag" in response.json()["detail"]
+    assert api.get("/workflows/held-dag").json() == before  # nothing stored
 
 
 def test_outputs_flow_downstream(api: httpx.Client) -> None:
@@ -144,8 +189,11 @@ def test_node_retries(api: httpx.Client) -> None:
     assert len(nodes(run)["flaky"]["attempts"]) == 3
 
 
-def _count(api: httpx.Client) -> int:
-    return len(api.get("/workflows").json())
+_ONE = {"nodes": [{"id": "a", "runtime": "bash", "handler": "true"}]}
+
+
+def _count(api: httpx.Client) -> tuple[int, int]:
+    return len(api.get("/workflows").json()), len(api.get("/schedules").json())
 
 
 @pytest.mark.parametrize(
@@ -187,6 +235,12 @@ def _count(api: httpx.Client) -> int:
         ),
         ({"nodes": [{"id": "a", "runtime": "bash"}]}, "'handler' must be the script's source"),
         ({"nodes": [{"id": "../x", "runtime": "bash", "handler": "x"}]}, "'id' must be"),
+        ({**_ONE, "cron": "*/0 * * * *"}, "*/0 * * * *"),
+        ({**_ONE, "cron": "61 * * * *"}, "61 * * * *"),
+        ({**_ONE, "cron": "0 0 30 2 *"}, "never fires"),
+        ({**_ONE, "cron": "0 9 * * *", "timezone": "Mars/Olympus"}, "Mars/Olympus"),
+        ({**_ONE, "cron": 5}, "'cron' must be a non-empty string"),
+        ({**_ONE, "timezone": "UTC"}, "'timezone' applies to 'cron' only"),
     ],
 )
 def test_bad_definitions_are_refused_and_nothing_is_stored(
