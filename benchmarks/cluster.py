@@ -226,7 +226,8 @@ class Cluster:
         proc.wait()
 
     def stop(self) -> None:
-        """Stop every process group, workers first; SIGKILL whatever outlives the grace."""
+        """Stop every process group, workers first; SIGKILL whatever outlives the grace,
+        then any process still naming the directory (a job's sandbox)."""
         self._client.close()
         labels = sorted(self.processes, key=lambda label: label == "server")
         for label in labels:
@@ -241,11 +242,28 @@ class Cluster:
             with suppress(ProcessLookupError):
                 os.killpg(self.processes[label].pid, signal.SIGKILL)
             self.processes.pop(label).wait()
+        for pid in stray_processes(self.workdir):
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def stray_processes(workdir: Path) -> list[int]:
+    """Processes whose command line names ``workdir``, e.g. a script job's sandbox: bwrap
+    runs each job in a session of its own, out of reach of its worker's process group."""
+    marker = str(workdir).encode()
+    found = []
+    with suppress(OSError):
+        for entry in Path("/proc").iterdir():
+            with suppress(OSError):
+                if entry.name.isdigit() and marker in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+    return found
 
 
 @contextmanager
-def running_cluster(engine: Engine, workload: Path) -> Iterator[Cluster]:
-    """A started server with ``workload`` uploaded (no workers yet); stopped on exit."""
+def running_cluster(engine: Engine, workload: Path | None = None) -> Iterator[Cluster]:
+    """A started server with ``workload`` uploaded, when given (no workers yet); stopped
+    on exit."""
     flavor = flavor_for(engine)
     missing = cli_missing(engine, flavor)
     if missing:
@@ -256,7 +274,8 @@ def running_cluster(engine: Engine, workload: Path) -> Iterator[Cluster]:
         cluster = Cluster(engine, flavor, Path(workdir))
         try:
             cluster.start_server()
-            cluster.upload(workload)
+            if workload is not None:
+                cluster.upload(workload)
             yield cluster
         finally:
             cluster.stop()

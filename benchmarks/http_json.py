@@ -73,6 +73,44 @@ class HttpJson:
         self._last_used = time.monotonic()
         return reply
 
+    def event(self, path: str, name: str, deadline: float) -> Any:
+        """Follow the server-sent events at ``path`` until the first event ``name``; its data
+        (JSON), or None when the stream ended without it or ``deadline`` (monotonic) passed.
+        The stream is read to its end, so the connection can be used again."""
+        conn = self._connection()
+        found: Any = None
+        try:
+            conn.request("GET", path, headers={"Accept": "text/event-stream"})
+            response = conn.getresponse()
+            if response.status != 200:
+                raise HttpError(f"HTTP {response.status}: {response.read()[:300]!r}")
+            current = ""
+            while found is None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or conn.sock is None:
+                    self.close()
+                    return None
+                conn.sock.settimeout(remaining)
+                line = response.readline().decode().rstrip("\r\n")
+                if not line and response.isclosed():
+                    break
+                if line.startswith("event:"):
+                    current = line[len("event:") :].strip()
+                elif line.startswith("data:") and current == name:
+                    found = json.loads(line[len("data:") :])
+            response.read()
+            if conn.sock is not None:
+                conn.sock.settimeout(self.timeout_s)
+        except (OSError, http.client.HTTPException, ValueError) as exc:
+            self.close()
+            if isinstance(exc, TimeoutError):
+                return None
+            raise HttpError(f"GET {path}: {type(exc).__name__}: {exc}") from None
+        if response.will_close:
+            self.close()
+        self._last_used = time.monotonic()
+        return found
+
     def _connection(self) -> http.client.HTTPConnection:
         if self._conn is not None and time.monotonic() - self._last_used > MAX_IDLE_S:
             self.close()
@@ -90,15 +128,38 @@ class HttpJson:
 
     def upload(self, path: str, filename: str, content: bytes) -> Reply:
         """POST ``content`` as the multipart form field ``file``."""
-        boundary = uuid.uuid4().hex
-        body = b"".join(
-            [
-                f"--{boundary}\r\n".encode(),
-                f'Content-Disposition: form-data; name="file"; filename="{filename}"\r\n'.encode(),
-                b"Content-Type: text/x-python\r\n\r\n",
-                content,
-                f"\r\n--{boundary}--\r\n".encode(),
-            ]
-        )
-        headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
-        return self.request("POST", path, body, headers)
+        return self.post_form(path, {}, {"file": (filename, content, "text/x-python")})
+
+    def post_form(
+        self, path: str, fields: dict[str, str], files: dict[str, tuple[str, bytes, str]]
+    ) -> Reply:
+        """POST a ``multipart/form-data`` body, as ``curl -F`` sends one."""
+        body, content_type = multipart(fields, files)
+        return self.request("POST", path, body, {"Content-Type": content_type})
+
+
+def multipart(
+    fields: dict[str, str], files: dict[str, tuple[str, bytes, str]]
+) -> tuple[bytes, str]:
+    """A ``multipart/form-data`` body and its Content-Type: text ``fields`` first, then each
+    file as ``name: (filename, content, content type)``."""
+    boundary = uuid.uuid4().hex
+    parts: list[bytes] = []
+    for name, value in fields.items():
+        parts += [
+            f"--{boundary}\r\n".encode(),
+            f'Content-Disposition: form-data; name="{name}"\r\n\r\n'.encode(),
+            value.encode(),
+            b"\r\n",
+        ]
+    for name, (filename, content, content_type) in files.items():
+        disposition = f'form-data; name="{name}"; filename="{filename}"'
+        parts += [
+            f"--{boundary}\r\n".encode(),
+            f"Content-Disposition: {disposition}\r\n".encode(),
+            f"Content-Type: {content_type}\r\n\r\n".encode(),
+            content,
+            b"\r\n",
+        ]
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"

@@ -13,6 +13,8 @@ TIMEOUT = "timeout"
 WRONG = "wrong"
 ERROR = "error"
 SKIPPED = "skipped"
+# No measurement: a reference's published claim, shown as its text (e.g. "seed claims ...").
+CLAIM = "claim"
 
 NOTE_LABELS = {
     UNAVAILABLE: "not available: ",
@@ -37,6 +39,10 @@ class Cell:
     def failed(cls, status: str, detail: str) -> Cell:
         return cls(None, status, detail)
 
+    @classmethod
+    def claim(cls, text: str) -> Cell:
+        return cls(None, CLAIM, text)
+
     def text(self, unit: str) -> str:
         if self.status == OK and self.value is not None:
             suffix = f" ({self.detail})" if self.detail else ""
@@ -47,6 +53,7 @@ class Cell:
             WRONG: "wrong result",
             ERROR: f"error: {self.detail}",
             SKIPPED: f"skipped: {self.detail}",
+            CLAIM: self.detail,
         }.get(self.status, self.status)
 
 
@@ -129,7 +136,7 @@ def render_notes(rows: list[Row]) -> list[str]:
     seen: set[tuple[str, str]] = set()
     for row in rows:
         for engine, cell in row.cells.items():
-            if cell.status in (OK, SKIPPED) or (engine, cell.detail) in seen:
+            if cell.status in (OK, SKIPPED, CLAIM) or (engine, cell.detail) in seen:
                 continue
             seen.add((engine, cell.detail))
             notes.append(

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import local_engine, server_group
+from benchmarks import jobs_group, local_engine, server_group
 from benchmarks.engines import Engine, flux_core_engine, flux_engine
 from benchmarks.harness import Settings
 from benchmarks.report import Row, missed_targets, render_notes, render_table, write_json
@@ -21,7 +21,7 @@ REPO = BENCHMARKS.parent
 FLUX_CORE_VENV = BENCHMARKS / ".venvs" / "flux-core"
 
 # One module per benchmark group; each has IDS and run(engines, settings, ids) -> rows.
-GROUPS = (local_engine, server_group)
+GROUPS = (local_engine, server_group, jobs_group)
 KNOWN_IDS = tuple(bench_id for group in GROUPS for bench_id in group.IDS)
 
 
