@@ -4,6 +4,7 @@ resume, schedules from uploaded workflows, and refusals that store nothing."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 
 from flux.errors import ScheduleError, WorkflowNotFoundError
+from flux.orchestrator import scheduler as scheduler_module
 from flux.storage.memory import InMemoryStore
 from flux.storage.sqlite import SqliteStore
 
@@ -348,3 +350,70 @@ async def test_an_impossible_schedule_in_an_upload_is_refused(env: Replica) -> N
     with pytest.raises(CatalogError, match="never fires"):
         await env.orchestrator.register("nightly.py", _scheduled_file('cron("0 0 30 2 *")'))
     assert await env.store.list_schedules() == []
+
+
+# The loop
+
+
+class _FlakyStore:
+    """A store whose schedule queries fail while `down` is set (a database restarting)."""
+
+    def __init__(self, inner: Any):
+        self._inner = inner
+        self.down = False
+        self.failures = 0
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._inner, name)
+        if name not in ("due_schedules", "next_schedule_due"):
+            return attribute
+
+        async def guarded(*args: Any, **kwargs: Any) -> Any:
+            if self.down:
+                self.failures += 1
+                raise ConnectionError("the database is restarting")
+            return await attribute(*args, **kwargs)
+
+        return guarded
+
+
+class _SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+async def test_the_loop_keeps_firing_through_a_database_outage(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(scheduler_module, "_RESCAN", 0.05)
+    store = _FlakyStore(InMemoryStore())
+    async with replica(store, _SystemClock(), tmp_path / ".flux") as env:  # type: ignore[arg-type]
+        await env.orchestrator.register("report.py", REPORT)
+        # overlap "allow": no worker finishes these runs here.
+        body = {"name": "often", "workflow": "report", "interval_seconds": 0.1, "overlap": "allow"}
+        key = (await env.schedules.create(body)).id
+        env.scheduler.start()
+        try:
+            await _until(lambda: _started(env, key), 1)
+            store.down = True
+            await _until(lambda: _failed_reads(store), 3)
+            before = (await env.schedules.get(key)).runs_started
+            store.down = False
+            await _until(lambda: _started(env, key), before + 2)
+        finally:
+            await env.scheduler.stop()
+
+
+async def _started(env: Replica, key: str) -> int:
+    return (await env.schedules.get(key)).runs_started
+
+
+async def _failed_reads(store: _FlakyStore) -> int:
+    return store.failures
+
+
+async def _until(read: Any, at_least: int, timeout: float = 10) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while await read() < at_least:
+        assert asyncio.get_running_loop().time() < deadline, f"fewer than {at_least}"
+        await asyncio.sleep(0.02)
