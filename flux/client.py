@@ -224,14 +224,27 @@ class FluxClient:
 
     # -- executions ------------------------------------------------------------------------
 
-    def run(self, name: str, input: Any = None, mode: WaitMode = "async") -> ExecutionView:
-        """Start a run. `async` returns once it is queued; `sync` when it ends or pauses."""
+    def run(
+        self,
+        name: str,
+        input: Any = None,
+        mode: WaitMode = "async",
+        *,
+        idempotency_key: str | None = None,
+    ) -> ExecutionView:
+        """Start a run. `async` returns once it is queued; `sync` when it ends or pauses.
+        With an `idempotency_key` the server has seen, the run that key started is
+        returned (and waited for) instead of a new one."""
         path = f"/workflows/{_segment(name)}/run/{_wait_mode(mode)}"
-        return _parse(ExecutionView, self._post_input(path, input, mode))
+        headers = _idempotency(idempotency_key)
+        return _parse(ExecutionView, self._post_input(path, input, mode, headers))
 
-    def stream(self, name: str, input: Any = None) -> EventStream:
+    def stream(
+        self, name: str, input: Any = None, *, idempotency_key: str | None = None
+    ) -> EventStream:
         """Start a run and follow it: `workflow.execution.*` events until it ends or pauses."""
-        return self._open_stream(f"/workflows/{_segment(name)}/run/stream", input)
+        path = f"/workflows/{_segment(name)}/run/stream"
+        return self._open_stream(path, input, _idempotency(idempotency_key))
 
     def resume(
         self, name: str, execution_id: str, input: Any = None, mode: WaitMode = "async"
@@ -291,11 +304,13 @@ class FluxClient:
         max_retries: int | None = None,
         type: str | None = None,
         filename: str | None = None,
+        idempotency_key: str | None = None,
         **limits: Any,
     ) -> JobSubmitted:
         """Queue a Python, Node.js or Bash script. `script` is a path to the file, or its
         source as bytes. Limits: `timeout`, `memory`, `cpuSeconds`, `maxProcesses`,
-        `network` (at most the server's defaults)."""
+        `network` (at most the server's defaults). With an `idempotency_key` the server
+        has seen, the job that key submitted is answered (`replayed`)."""
         if isinstance(script, bytes):
             content, shown = script, filename or "script"
         else:
@@ -313,7 +328,8 @@ class FluxClient:
         }
         fields.update({k: _form_value(v) for k, v in optional.items() if v is not None})
         files = {"script": (shown, content, "application/octet-stream")}
-        response = self._send("POST", "/jobs/submit", data=fields, files=files)
+        headers = _idempotency(idempotency_key)
+        response = self._send("POST", "/jobs/submit", data=fields, files=files, headers=headers)
         return _parse(JobSubmitted, response)
 
     def get_job(self, job_id: str) -> JobView:
@@ -475,15 +491,21 @@ class FluxClient:
             raise _error_from(response)
         return response
 
-    def _post_input(self, path: str, input: Any, mode: str) -> httpx.Response:
+    def _post_input(
+        self, path: str, input: Any, mode: str, headers: dict[str, str] | None = None
+    ) -> httpx.Response:
         timeout = self._wait_timeout if mode == "sync" else httpx.USE_CLIENT_DEFAULT
         body = _json_body(input)
-        return self._send("POST", path, content=body, headers=_JSON_HEADERS, timeout=timeout)
+        sent = {**_JSON_HEADERS, **headers} if headers else _JSON_HEADERS
+        return self._send("POST", path, content=body, headers=sent, timeout=timeout)
 
-    def _open_stream(self, path: str, input: Any) -> EventStream:
+    def _open_stream(
+        self, path: str, input: Any, headers: dict[str, str] | None = None
+    ) -> EventStream:
         body = _json_body(input)
+        sent = {**_JSON_HEADERS, **headers} if headers else _JSON_HEADERS
         request = self._http.build_request(
-            "POST", path, content=body, headers=_JSON_HEADERS, timeout=self._wait_timeout
+            "POST", path, content=body, headers=sent, timeout=self._wait_timeout
         )
         return self._send_stream(request)
 
@@ -518,6 +540,10 @@ def _wait_mode(mode: str) -> str:
     if mode not in _WAIT_MODES:
         raise ValueError(f"mode must be 'sync' or 'async', not {mode!r}")
     return mode
+
+
+def _idempotency(key: str | None) -> dict[str, str] | None:
+    return None if key is None else {"Idempotency-Key": key}
 
 
 def _json_body(value: Any) -> bytes:

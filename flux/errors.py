@@ -71,6 +71,20 @@ class ExecutionStateError(FluxError):
         super().__init__(f"cannot {action} execution '{execution_id}': it is {state}")
 
 
+class IdempotencyKeyError(FluxError, ValueError):
+    """An idempotency key that cannot be used (empty, too long, not printable): 400."""
+
+
+class IdempotencyConflictError(FluxError):
+    """An idempotency key already started an execution of another workflow: 409."""
+
+    def __init__(self, key: str, execution_id: str, workflow: str):
+        self.key, self.execution_id, self.workflow = key, execution_id, workflow
+        super().__init__(
+            f"idempotency key '{key}' already started execution '{execution_id}' of '{workflow}'"
+        )
+
+
 class WorkflowMismatchError(FluxError):
     """An execution id was passed to a workflow other than the one that recorded it."""
 

@@ -91,6 +91,9 @@ class JobSubmitted(CamelModel):
     job_id: str
     state: JobState
     run_at: datetime | None = None
+    replayed: bool = Field(
+        default=False, description="the job an earlier request with this Idempotency-Key made"
+    )
 
 
 class JobList(CamelModel):

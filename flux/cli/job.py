@@ -9,7 +9,13 @@ import click
 
 from flux.api.jobs import JobState, JobView
 from flux.cli.output import echo_json, fields, table, value_text, when
-from flux.cli.remote import format_option, parse_json_input, server_client, server_url_option
+from flux.cli.remote import (
+    IDEMPOTENCY_KEY_OPTION,
+    format_option,
+    parse_json_input,
+    server_client,
+    server_url_option,
+)
 
 
 @click.group()
@@ -30,6 +36,7 @@ def job() -> None:
 @click.option("--memory", help="Memory limit per attempt, e.g. 256Mi.")
 @click.option("--network/--no-network", default=None, help="Allow network access.")
 @click.option("--follow", "-f", is_flag=True, help="Print the output until the job ends.")
+@IDEMPOTENCY_KEY_OPTION
 @server_url_option
 @format_option
 def submit(
@@ -45,6 +52,7 @@ def submit(
     memory: str | None,
     network: bool | None,
     follow: bool,
+    idempotency_key: str | None,
     server_url: str | None,
     output_format: str,
 ) -> None:
@@ -64,6 +72,7 @@ def submit(
             run_at=run_at,
             max_retries=max_retries,
             type=job_type,
+            idempotency_key=idempotency_key,
             **limits,
         )
         if not follow:

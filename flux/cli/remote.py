@@ -48,6 +48,15 @@ def server_url_option(command: F) -> F:
     )(command)
 
 
+# A start that is retried (by a script, a scheduler, a person) with the same key is
+# answered with what the first one started.
+IDEMPOTENCY_KEY_OPTION = click.option(
+    "--idempotency-key",
+    metavar="KEY",
+    help="Start at most once per KEY: repeating it returns what the first start made.",
+)
+
+
 def format_option(command: F) -> F:
     return click.option(
         "--format",

@@ -15,7 +15,13 @@ from flux.cli.output import (
     workflow_fields,
     workflows_table,
 )
-from flux.cli.remote import format_option, parse_json_input, server_client, server_url_option
+from flux.cli.remote import (
+    IDEMPOTENCY_KEY_OPTION,
+    format_option,
+    parse_json_input,
+    server_client,
+    server_url_option,
+)
 from flux.client import EventStream, StreamEvent, WaitMode
 from flux.domain.events import ExecutionState
 
@@ -95,10 +101,16 @@ _MODE = click.option(
 @click.argument("name")
 @click.argument("input_text", metavar="[INPUT]", required=False)
 @_MODE
+@IDEMPOTENCY_KEY_OPTION
 @server_url_option
 @format_option
 def run(
-    name: str, input_text: str | None, mode: str, server_url: str | None, output_format: str
+    name: str,
+    input_text: str | None,
+    mode: str,
+    idempotency_key: str | None,
+    server_url: str | None,
+    output_format: str,
 ) -> None:
     """Start a run of workflow NAME.
 
@@ -106,14 +118,14 @@ def run(
 
     \b
     flux workflow run hello_world '"World"' --mode sync
-    flux workflow run process_order '{"order_id": 42}'
+    flux workflow run process_order '{"order_id": 42}' --idempotency-key order-42
     """
     value = parse_json_input(input_text)
     with server_client(server_url) as client:
         if mode == "stream":
-            _follow(client.stream(name, value), output_format)
+            _follow(client.stream(name, value, idempotency_key=idempotency_key), output_format)
             return
-        view = client.run(name, value, mode=_wait(mode))
+        view = client.run(name, value, mode=_wait(mode), idempotency_key=idempotency_key)
     _show_run(view, output_format, waited=mode == "sync")
 
 

@@ -26,7 +26,7 @@ from flux.api.jobs import (
 )
 from flux.builtin_workflows import BUILTIN_VERSION
 from flux.domain.events import ExecutionEventType, ExecutionState, utcnow
-from flux.engine.store import ExecutionRow
+from flux.engine.store import ExecutionExistsError, ExecutionRow
 from flux.errors import ExecutionNotFoundError, ExecutionStateError
 from flux.jobs.limits import job_limits
 from flux.jobs.spec import (
@@ -38,6 +38,7 @@ from flux.jobs.spec import (
     parse_runtime,
 )
 from flux.orchestrator.core import Core
+from flux.orchestrator.idempotency import derived_id
 from flux.orchestrator.store import JobRow, JobRun, QueuedRun, server_event
 from flux.orchestrator.waiters import Watch
 
@@ -148,10 +149,24 @@ class JobService:
             max_retries=retries,
         )
 
-    async def submit(self, job: Submission) -> JobSubmitted:
+    async def submit(self, job: Submission, idempotency_key: str | None = None) -> JobSubmitted:
+        """Store and queue a checked job. With an idempotency key the server has seen, the
+        job that key submitted is answered instead (`replayed`), whatever `job` says."""
+        if idempotency_key is None:
+            return await self._submit(job, JOB_ID_PREFIX + uuid.uuid4().hex)
+        execution_id = derived_id(idempotency_key, JOB_ID_PREFIX)
+        try:
+            return await self._submit(job, execution_id)
+        except ExecutionExistsError:
+            # Job ids have their own prefix: a key used for a workflow run is not this id.
+            view = await self.get(execution_id)
+            return JobSubmitted(
+                job_id=execution_id, state=view.state, run_at=view.run_at, replayed=True
+            )
+
+    async def _submit(self, job: Submission, execution_id: str) -> JobSubmitted:
         now = utcnow()
         delayed = job.run_at is not None and job.run_at > now
-        execution_id = JOB_ID_PREFIX + uuid.uuid4().hex
         job_input = {
             "script": job.spec.to_json(),
             "maxRetries": job.max_retries,

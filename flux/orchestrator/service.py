@@ -8,6 +8,7 @@ Errors are Flux's own (`WorkflowNotFoundError`, `ExecutionNotFoundError`,
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -18,11 +19,17 @@ from flux.api.models import ExecutionList, ExecutionView, WorkflowDetail, Workfl
 from flux.builtin_workflows import BUILTIN_VERSION, is_builtin
 from flux.catalog import ParsedWorkflow, parse_file
 from flux.domain.events import ExecutionEventType, ExecutionState, utcnow
-from flux.engine.store import ExecutionRow
-from flux.errors import ExecutionNotFoundError, ExecutionStateError, WorkflowNotFoundError
+from flux.engine.store import ExecutionExistsError, ExecutionRow
+from flux.errors import (
+    ExecutionNotFoundError,
+    ExecutionStateError,
+    IdempotencyConflictError,
+    WorkflowNotFoundError,
+)
 from flux.keyring import secret_cipher
 from flux.orchestrator import views
 from flux.orchestrator.core import Core
+from flux.orchestrator.idempotency import derived_id
 from flux.orchestrator.store import (
     Lease,
     QueuedRun,
@@ -56,6 +63,7 @@ class Outcome:
 
     view: ExecutionView
     settled: bool = True
+    replayed: bool = False  # an idempotency key's earlier execution, not a new one
 
 
 class Orchestrator:
@@ -102,6 +110,23 @@ class Orchestrator:
         wf = await self._workflow_row(name)
         requests = json.loads(wf.metadata).get("requests")
         return await self.enqueue(self._new_run(name, wf.version, requests, input, execution_id))
+
+    async def submit_once(self, name: str, input: Any, key: str) -> tuple[RunRow, bool]:
+        """The run idempotency key `key` starts, and whether it existed already (then it is
+        returned as it is, whatever `input` says). IdempotencyConflictError when the key
+        started a run of another workflow."""
+        execution_id = derived_id(key)
+        try:
+            return await self.submit(name, input, execution_id), False
+        except ExecutionExistsError:
+            return await self.existing_run(execution_id, name, key), True
+
+    async def existing_run(self, execution_id: str, name: str, key: str) -> RunRow:
+        """The run an idempotency key started, checked to be of workflow `name`."""
+        run = await self._read(execution_id, False)
+        if run.execution.workflow_name != name:
+            raise IdempotencyConflictError(key, execution_id, run.execution.workflow_name)
+        return run
 
     async def start(
         self,
@@ -164,14 +189,28 @@ class Orchestrator:
         row.events = [server_event(row.execution_id, 0, _E.WORKFLOW_SCHEDULED, name, None, now)]
         return row
 
-    async def run(self, name: str, input: Any, *, wait: bool, detailed: bool) -> Outcome:
-        if not wait:
-            return Outcome(await self.view(await self.submit(name, input), detailed))
-        execution_id = uuid.uuid4().hex
+    async def run(
+        self,
+        name: str,
+        input: Any,
+        *,
+        wait: bool,
+        detailed: bool,
+        idempotency_key: str | None = None,
+    ) -> Outcome:
+        """Start a run (or, with an idempotency key it has seen, take the run that key
+        started) and answer at once or when it settles."""
+        execution_id = derived_id(idempotency_key) if idempotency_key else uuid.uuid4().hex
         # Watch before submitting: a fast worker may finish before the submit returns.
         with self.core.waiters.watch(execution_id) as watch:
-            run = await self.submit(name, input, execution_id)
-            return await self._wait(run, watch, SETTLED, detailed)
+            if idempotency_key:
+                run, replayed = await self.submit_once(name, input, idempotency_key)
+            else:
+                run, replayed = await self.submit(name, input, execution_id), False
+            if not wait:
+                return Outcome(await self.view(run, detailed), replayed=replayed)
+            outcome = await self._wait(run, watch, SETTLED, detailed)
+            return dataclasses.replace(outcome, replayed=replayed)
 
     async def resume(
         self, name: str, execution_id: str, input: Any, *, wait: bool, detailed: bool
@@ -201,15 +240,25 @@ class Orchestrator:
             return await self._wait(run, watch, TERMINAL, False)
 
     async def stream(
-        self, name: str, input: Any, resume_of: str | None = None
+        self,
+        name: str,
+        input: Any,
+        resume_of: str | None = None,
+        idempotency_key: str | None = None,
     ) -> AsyncIterator[tuple[str, dict[str, Any]]]:
-        """SSE events (name, data) of a new run, or of resuming `resume_of`, until it settles.
-        The run is submitted (or resumed) here, so errors surface before any event."""
-        execution_id = resume_of or uuid.uuid4().hex
+        """SSE events (name, data) of a new run (or of the run `idempotency_key` started), or
+        of resuming `resume_of`, until it settles. The run is submitted (or resumed) here, so
+        errors surface before any event."""
+        if resume_of is not None:
+            execution_id = resume_of
+        else:
+            execution_id = derived_id(idempotency_key) if idempotency_key else uuid.uuid4().hex
         waiters = self.core.waiters
         watch = waiters.open(execution_id)
         try:
-            if resume_of is None:
+            if resume_of is None and idempotency_key:
+                await self.submit_once(name, input, idempotency_key)
+            elif resume_of is None:
                 await self.submit(name, input, execution_id)
             else:
                 await self.resume(name, resume_of, input, wait=False, detailed=False)

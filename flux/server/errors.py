@@ -13,6 +13,8 @@ from flux.catalog import CatalogError
 from flux.errors import (
     ExecutionNotFoundError,
     ExecutionStateError,
+    IdempotencyConflictError,
+    IdempotencyKeyError,
     ScheduleError,
     ScheduleExistsError,
     ScheduleNotFoundError,
@@ -33,6 +35,8 @@ _STATUS: list[tuple[type[Exception], int]] = [
     (ScheduleExistsError, 409),
     (ScheduleError, 400),
     (ExecutionStateError, 409),
+    (IdempotencyConflictError, 409),
+    (IdempotencyKeyError, 400),
     (NotHeldError, 409),
     (CatalogError, 400),
     (SerializationError, 400),

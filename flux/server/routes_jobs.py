@@ -16,6 +16,7 @@ from starlette.datastructures import UploadFile
 
 from flux.api.jobs import JobEnvelope, JobList, JobState, JobSubmitted
 from flux.server.errors import documented
+from flux.server.idempotency import IDEMPOTENCY_PARAMETER, REPLAYED_HEADER, idempotency_key
 from flux.server.sse import json_frame, sse_response
 from flux.server.state import Jobs, State
 
@@ -83,11 +84,13 @@ _SUBMIT_BODY = {
     "/submit",
     status_code=201,
     response_model=JobSubmitted,
-    responses=documented(400, 413, 415),
-    openapi_extra=_SUBMIT_BODY,
+    responses={**documented(400, 413, 415), 200: {"model": JobSubmitted}},
+    openapi_extra={**_SUBMIT_BODY, "parameters": [IDEMPOTENCY_PARAMETER]},
 )
 async def submit_job(request: Request, jobs: Jobs, state: State) -> Response:
-    """Queue a script job (or schedule it for `runAt`); answers at once with its id."""
+    """Queue a script job (or schedule it for `runAt`); answers at once with its id (201),
+    or with the job an earlier request with the same `Idempotency-Key` made (200)."""
+    key = idempotency_key(request)
     limit = state.core.settings.server.max_upload_bytes
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > limit + _FORM_SLACK:
@@ -103,9 +106,12 @@ async def submit_job(request: Request, jobs: Jobs, state: State) -> Response:
             "send the job as multipart/form-data (a 'script' file and form fields) "
             "or as application/json",
         )
-    submitted = await jobs.submit(await jobs.check(fields, script, filename))
+    submitted = await jobs.submit(await jobs.check(fields, script, filename), key)
     return Response(
-        submitted.model_dump_json(by_alias=True), status_code=201, media_type="application/json"
+        submitted.model_dump_json(by_alias=True),
+        status_code=200 if submitted.replayed else 201,
+        media_type="application/json",
+        headers={REPLAYED_HEADER: "true"} if submitted.replayed else None,
     )
 
 

@@ -13,6 +13,7 @@ from starlette.datastructures import UploadFile
 from flux.api.models import ExecutionView, WorkflowDetail, WorkflowInfo
 from flux.orchestrator.service import Outcome
 from flux.server.errors import documented
+from flux.server.idempotency import IDEMPOTENCY_PARAMETER, REPLAYED_HEADER, idempotency_key
 from flux.server.sse import json_frame, sse_response
 from flux.server.state import Service, State
 
@@ -111,8 +112,12 @@ async def read_input(request: Request) -> Any:
 def _answer(outcome: Outcome) -> Response:
     # 202: the run has not settled within server.sync_timeout; the view says where it is.
     status = 200 if outcome.settled else 202
+    headers = {REPLAYED_HEADER: "true"} if outcome.replayed else None
     return Response(
-        outcome.view.model_dump_json(), status_code=status, media_type="application/json"
+        outcome.view.model_dump_json(),
+        status_code=status,
+        media_type="application/json",
+        headers=headers,
     )
 
 
@@ -125,7 +130,7 @@ async def _events(stream: AsyncIterator[tuple[str, dict[str, Any]]]) -> AsyncIte
     "/workflows/{name}/run/{mode}",
     response_model=ExecutionView,
     responses={**_ERRORS, 202: {"model": ExecutionView}},
-    openapi_extra=_INPUT_BODY,
+    openapi_extra={**_INPUT_BODY, "parameters": [IDEMPOTENCY_PARAMETER]},
 )
 async def run_workflow(
     name: str, mode: Mode, request: Request, service: Service, detailed: bool = False
@@ -133,9 +138,12 @@ async def run_workflow(
     """Start a run: `sync` waits for its end (202 after server.sync_timeout), `async`
     returns at once, `stream` sends server-sent events until it settles."""
     input = await read_input(request)
+    key = idempotency_key(request)
     if mode is Mode.stream:
-        return sse_response(_events(await service.stream(name, input)))
-    outcome = await service.run(name, input, wait=mode is Mode.sync, detailed=detailed)
+        return sse_response(_events(await service.stream(name, input, idempotency_key=key)))
+    outcome = await service.run(
+        name, input, wait=mode is Mode.sync, detailed=detailed, idempotency_key=key
+    )
     return _answer(outcome)
 
 

@@ -79,3 +79,19 @@ def test_dependency_cache_list_and_prune(
     assert "removed node" in pruned.stdout and "is-number" in pruned.stdout
     empty = flux_cli("worker", "deps", "list", env=cache)
     assert "No cached dependencies" in empty.stderr
+
+
+def test_a_repeated_idempotency_key_gives_the_same_job(flux: Any, tmp_path: Path) -> None:
+    script = tmp_path / "export.sh"
+    script.write_text('echo "exported $PAYLOAD"\n')
+    args = ("job", "submit", str(script), "-r", "bash", "--format", "json")
+    first = flux(*args, "-p", '"day-1"', "--idempotency-key", "export-day-1")
+    again = flux(*args, "-p", '"day-1 again"', "--idempotency-key", "export-day-1")
+    assert first.returncode == again.returncode == 0, again.stderr
+    made, repeated = json.loads(first.stdout), json.loads(again.stdout)
+    assert repeated["jobId"] == made["jobId"]
+    assert (made["replayed"], repeated["replayed"]) == (False, True)
+    other = json.loads(flux(*args, "--idempotency-key", "export-day-2").stdout)
+    assert other["jobId"] != made["jobId"]
+    logs = flux("job", "logs", made["jobId"], "--follow")
+    assert logs.stdout == 'exported "day-1"\n'  # the first request's payload (JSON)
