@@ -160,6 +160,36 @@ class JobsSettings(_Section):
     )
 
 
+class RetentionSettings(_Section):
+    # docs/production.md: finished executions are deleted after an age, per workflow.
+    days: float = Field(
+        default=30.0,
+        ge=0,
+        description="days a finished execution (and its events, logs) is kept; 0: forever",
+    )
+    workflows: dict[str, float] = Field(
+        default_factory=dict,
+        description='days per workflow, overriding `days` (0: forever), e.g. {"etl": 7}',
+    )
+    interval: float = Field(
+        default=3600.0, gt=0, description="seconds between a server's pruning sweeps"
+    )
+    batch: int = Field(
+        default=1000, ge=1, le=100_000, description="executions deleted per statement"
+    )
+
+    @field_validator("workflows")
+    @classmethod
+    def _no_negative_days(cls, value: dict[str, float]) -> dict[str, float]:
+        negative = sorted(name for name, days in value.items() if days < 0)
+        if negative:
+            raise ValueError(f"retention days must be >= 0 (not for {', '.join(negative)})")
+        return value
+
+    def days_for(self, workflow: str) -> float:
+        return self.workflows.get(workflow, self.days)
+
+
 class FluxSettings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -188,6 +218,7 @@ class FluxSettings(BaseSettings):
     mcp: MCPSettings = Field(default_factory=MCPSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
     jobs: JobsSettings = Field(default_factory=JobsSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
 
     @field_validator("log_level", mode="before")
     @classmethod

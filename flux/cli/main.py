@@ -17,6 +17,7 @@ from flux.errors import ConfigurationError
 
 # command name -> "module:attribute" of its click command or group
 TOPICS: dict[str, str] = {
+    "db": "flux.cli.db:db",
     "execution": "flux.cli.execution:execution",
     "job": "flux.cli.job:job",
     "schedule": "flux.cli.schedule:schedule",

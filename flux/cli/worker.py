@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import click
 
+from flux.cli.ages import parse_age
 from flux.cli.output import echo_json, table, when
 from flux.cli.remote import format_option, server_client, server_url_option
 
@@ -85,22 +85,9 @@ def list_deps(output_format: str) -> None:
     click.echo(f"in {cache.root}", err=True)
 
 
-_AGE = re.compile(r"^(\d+)([smhdw])$")
-_UNIT = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-
-
-def _age(ctx: click.Context, param: click.Parameter, value: str | None) -> timedelta | None:
-    if value is None:
-        return None
-    match = _AGE.match(value.strip())
-    if match is None:
-        raise click.BadParameter(f"'{value}' is not an age like 30m, 12h, 7d or 2w")
-    return timedelta(**{_UNIT[match.group(2)]: int(match.group(1))})
-
-
 @deps.command("prune")
 @click.option(
-    "--older-than", callback=_age, metavar="AGE", help="Only sets unused for AGE (e.g. 7d)."
+    "--older-than", callback=parse_age, metavar="AGE", help="Only sets unused for AGE (e.g. 7d)."
 )
 def prune_deps(older_than: timedelta | None) -> None:
     """Delete cached dependency sets (all of them without --older-than)."""

@@ -174,6 +174,36 @@ class ScheduleFire:
 
 
 @dataclass(frozen=True, slots=True)
+class RunQuery:
+    """What `search_runs` and `count_search` match (the dashboard's execution list): every
+    filter given must hold; the defaults match every execution."""
+
+    workflow_name: str | None = None
+    states: tuple[ExecutionState, ...] = ()  # any of these; empty: any state
+    created_after: datetime | None = None  # inclusive
+    created_before: datetime | None = None  # exclusive
+    # Keyset paging: only runs listed after this (created_at, execution_id) newest first,
+    # so that a deep page costs what the first one does.
+    after_run: tuple[datetime, str] | None = None
+    parent_execution_id: str | None = None
+    top_level: bool = False  # leave out subworkflow runs
+    # Runs of a catalog version stored under this file name (JSON DAGs are stored under one
+    # fixed name); with `other_file`, runs of a catalog version stored under any other name
+    # (or none). Built-in workflows have no catalog version, so they match neither.
+    catalog_file: str | None = None
+    other_file: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MinuteCount:
+    """How many executions ended in `state` during the minute starting at `minute` (UTC)."""
+
+    minute: datetime
+    state: ExecutionState
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
 class ReleasePolicy:
     """How a lease lost by a crash (disconnect, expiry) is released.
 
@@ -397,6 +427,20 @@ class OrchestratorStore(ExecutionStore, Protocol):
 
     # Schedules
 
+    # Retention (flux.orchestrator.retention)
+
+    async def execution_workflow_names(self) -> list[str]:
+        """The workflow names that have executions stored."""
+
+    async def prune_executions(self, workflow: str, cutoff: datetime, limit: int) -> int:
+        """Delete the oldest `limit` finished (COMPLETED, FAILED, CANCELLED) executions of
+        `workflow` created and last updated before `cutoff`, with their events, logs and
+        job rows; returns how many. Running, paused and queued executions are never
+        deleted."""
+
+    async def count_prunable(self, workflow: str, cutoff: datetime) -> int:
+        """How many executions `prune_executions` would delete without a limit."""
+
     async def create_schedule(self, row: ScheduleRow) -> None:
         """ScheduleExistsError when the name (or id) is taken."""
 
@@ -431,6 +475,21 @@ class OrchestratorStore(ExecutionStore, Protocol):
 
     async def schedule_fires(self, schedule_id: str, limit: int) -> list[ScheduleFire]:
         """The latest fires, newest first, with their runs' states."""
+
+    # Read models (the dashboard)
+
+    async def search_runs(self, query: RunQuery, limit: int, offset: int) -> list[RunRow]:
+        """Newest first (then by execution id, so pages never skip or repeat a row), without
+        events."""
+
+    async def count_search(self, query: RunQuery) -> int: ...
+
+    async def get_runs(self, execution_ids: Sequence[str]) -> list[RunRow]:
+        """Those of `execution_ids` that exist, in no particular order, without events."""
+
+    async def finished_by_minute(self, since: datetime) -> list[MinuteCount]:
+        """Executions now COMPLETED, FAILED or CANCELLED whose last update was at or after
+        `since`, counted per state and per minute of that update (UTC)."""
 
     # Live output of running steps
 

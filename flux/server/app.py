@@ -20,6 +20,7 @@ from flux.orchestrator.core import Core
 from flux.orchestrator.dags import DagService
 from flux.orchestrator.jobs import JobService
 from flux.orchestrator.recovery import LeaseSweeper
+from flux.orchestrator.retention import RetentionSweeper
 from flux.orchestrator.scheduler import Scheduler
 from flux.orchestrator.schedules import ScheduleService
 from flux.orchestrator.service import Orchestrator
@@ -97,10 +98,12 @@ async def open_state(settings: FluxSettings, token: str) -> ServerState:
         dags=DagService(orchestrator, schedules),
         timer=timer,
         schedules=schedules,
+        retention=RetentionSweeper(core.store, settings.retention),
     )
     state.sweeper.start()
     state.timer.start()
     schedules.scheduler.start()
+    state.retention.start()
     return state
 
 
@@ -108,6 +111,7 @@ async def close_state(state: ServerState) -> None:
     await state.sweeper.stop()
     await state.timer.stop()
     await state.schedules.scheduler.stop()
+    await state.retention.stop()
     for task in list(state.background):
         task.cancel()
     await state.core.stop()

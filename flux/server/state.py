@@ -13,6 +13,7 @@ from flux.orchestrator.core import Core
 from flux.orchestrator.dags import DagService
 from flux.orchestrator.jobs import JobService
 from flux.orchestrator.recovery import LeaseSweeper
+from flux.orchestrator.retention import RetentionSweeper
 from flux.orchestrator.schedules import ScheduleService
 from flux.orchestrator.service import Orchestrator
 from flux.orchestrator.timers import RunAtTimer
@@ -31,6 +32,7 @@ class ServerState:
     dags: DagService
     timer: RunAtTimer
     schedules: ScheduleService
+    retention: RetentionSweeper
     background: set[asyncio.Task[Any]] = field(default_factory=set)
     stopping: bool = False
 

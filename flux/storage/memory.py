@@ -36,6 +36,8 @@ from flux.orchestrator.store import (
     lease_lost_detail,
     server_event,
 )
+from flux.storage.memory_retention import MemoryRetention
+from flux.storage.memory_stats import MemoryStats
 from flux.storage.rows import as_utc, first_taken_seq
 
 _E = ExecutionEventType
@@ -52,7 +54,7 @@ def _queued(row: ExecutionRow) -> QueuedRun:
     )
 
 
-class InMemoryStore:
+class InMemoryStore(MemoryStats, MemoryRetention):
     def __init__(self) -> None:
         self._executions: dict[str, ExecutionRow] = {}
         self._events: dict[str, dict[int, EventRow]] = {}

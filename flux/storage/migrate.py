@@ -38,6 +38,26 @@ def alembic_config(url: str, connection: Connection | None = None) -> Config:
     return config
 
 
+def current_revision(url: str) -> str | None:
+    """The revision the database at `url` is at (None: never migrated)."""
+    from alembic.runtime.migration import MigrationContext
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    scheme, _, rest = url.partition("://")
+    if scheme.lower() == "sqlite" and rest.startswith("/") and not Path(rest[1:]).exists():
+        return None  # not created yet (reading would fail on a missing directory)
+    if scheme.lower() == "postgresql":
+        url = f"postgresql+psycopg://{rest}"  # SQLAlchemy's default would be psycopg2
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            revision: str | None = MigrationContext.configure(connection).get_current_revision()
+            return revision
+    finally:
+        engine.dispose()
+
+
 def upgrade(url: str, *, creator: Callable[[], Any] | None = None) -> None:
     """Bring the database at SQLAlchemy URL `url` to `HEAD_REVISION`.
 

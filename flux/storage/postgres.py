@@ -28,7 +28,9 @@ from flux.storage.job_statements import JobStatements, compile_job_statements
 from flux.storage.lease_statements import LeaseStatements, compile_lease_statements
 from flux.storage.postgres_jobs import PostgresJobs
 from flux.storage.postgres_leases import PostgresLeases
+from flux.storage.postgres_retention import PostgresRetention
 from flux.storage.postgres_schedules import PostgresSchedules
+from flux.storage.postgres_stats import PostgresStats
 from flux.storage.schedule_statements import ScheduleStatements, compile_schedule_statements
 from flux.storage.statements import Statements, compile_statements
 
@@ -68,7 +70,9 @@ def _conninfo(url: str) -> str:
     return f"postgresql://{rest}"
 
 
-class PostgresStore(PostgresLeases, PostgresJobs, PostgresSchedules):
+class PostgresStore(
+    PostgresLeases, PostgresJobs, PostgresSchedules, PostgresStats, PostgresRetention
+):
     """`OrchestratorStore` on PostgreSQL. Several instances (processes) may share one
     database."""
 

@@ -29,7 +29,9 @@ from flux.storage.lease_statements import LeaseStatements, compile_lease_stateme
 from flux.storage.schedule_statements import ScheduleStatements, compile_schedule_statements
 from flux.storage.sqlite_jobs import SqliteJobs
 from flux.storage.sqlite_leases import SqliteLeases, read_time, stamp
+from flux.storage.sqlite_retention import SqliteRetention
 from flux.storage.sqlite_schedules import SqliteSchedules
+from flux.storage.sqlite_stats import SqliteStats
 from flux.storage.statements import Statements, compile_statements
 
 _BUSY_TIMEOUT_S = 10.0
@@ -92,7 +94,7 @@ class _LentConnection:
         pass
 
 
-class SqliteStore(SqliteLeases, SqliteJobs, SqliteSchedules):
+class SqliteStore(SqliteLeases, SqliteJobs, SqliteSchedules, SqliteStats, SqliteRetention):
     """`OrchestratorStore` on one SQLite file (or `:memory:`), migrated when opened.
 
     Safe to share between threads; methods run their SQLite work inline (see append_events).

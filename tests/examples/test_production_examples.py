@@ -32,3 +32,19 @@ def run_against(server: FluxServer, name: str, cwd: Path) -> str:
 def test_idempotent_start(flux_server: FluxServer, tmp_path: Path) -> None:
     printed = run_against(flux_server, "idempotent_start.py", tmp_path)
     assert printed == "charged order 1024 25 EUR\nsame execution: True\n"
+
+
+def test_retention(tmp_path: Path) -> None:
+    result = subprocess.run(
+        ["bash", str(EXAMPLES / "retention.sh")],
+        cwd=tmp_path,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "migrated from an empty database to" in lines[0]
+    assert lines[1:] == ["hello_world: would delete 1", "hello_world: deleted 1"]
+    assert "would delete 0 execution(s)" in result.stderr
