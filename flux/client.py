@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -27,6 +27,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from flux.api.dags import DagRunEnvelope, DagRunView, DagSubmitted
 from flux.api.jobs import JobEnvelope, JobList, JobSubmitted, JobView
 from flux.api.models import (
     ExecutionList,
@@ -216,6 +217,16 @@ class FluxClient:
         response = self._send("POST", "/workflows", files=upload)
         return _parse_list(WorkflowInfo, response)
 
+    def upload_workflow_source(
+        self, source: str | bytes, filename: str = "workflow.py"
+    ) -> list[WorkflowInfo]:
+        """Register the workflows of Python source held in memory (no file on disk), as
+        `upload_workflow` does for a file; `filename` is the name the catalog shows."""
+        content = source.encode() if isinstance(source, str) else source
+        upload = {"file": (filename, content, "text/x-python")}
+        response = self._send("POST", "/workflows", files=upload)
+        return _parse_list(WorkflowInfo, response)
+
     def list_workflows(self) -> list[WorkflowInfo]:
         return _parse_list(WorkflowInfo, self._send("GET", "/workflows"))
 
@@ -332,6 +343,39 @@ class FluxClient:
         response = self._send("POST", "/jobs/submit", data=fields, files=files, headers=headers)
         return _parse(JobSubmitted, response)
 
+    def submit_job_source(
+        self,
+        source: str,
+        runtime: str,
+        *,
+        name: str | None = None,
+        payload: Any = None,
+        dependencies: list[str] | None = None,
+        run_at: datetime | str | None = None,
+        max_retries: int | None = None,
+        type: str | None = None,
+        filename: str | None = None,
+        idempotency_key: str | None = None,
+        **limits: Any,
+    ) -> JobSubmitted:
+        """`submit_job` for a script held as text: sent as JSON, so that without a
+        `filename` the server names the file after the runtime (`script.py`, ...)."""
+        body: dict[str, Any] = {"script": source, "runtime": runtime}
+        optional = {
+            "filename": filename,
+            "name": name,
+            "payload": payload,
+            "dependencies": dependencies,
+            "runAt": run_at.isoformat() if isinstance(run_at, datetime) else run_at,
+            "maxRetries": max_retries,
+            "type": type,
+            **limits,
+        }
+        body.update({k: v for k, v in optional.items() if v is not None})
+        headers = {**_JSON_HEADERS, **(_idempotency(idempotency_key) or {})}
+        response = self._send("POST", "/jobs/submit", content=_json_body(body), headers=headers)
+        return _parse(JobSubmitted, response)
+
     def get_job(self, job_id: str) -> JobView:
         """A job with its state, output, logs and attempts."""
         response = self._send("GET", f"/jobs/{_segment(job_id)}")
@@ -364,6 +408,21 @@ class FluxClient:
             timeout=self._wait_timeout,
         )
         return self._send_stream(request)
+
+    # -- JSON DAGs -------------------------------------------------------------------------
+
+    def submit_dag(self, dag: Mapping[str, Any]) -> DagSubmitted:
+        """Store a DAG of script nodes (the JSON body of `docs/dags.md`: `nodes` and optional
+        `name`, `input`, `maxRetries`, `cron`, `timezone`) and run it now, or with `cron`
+        give it a schedule instead."""
+        body = _json_body(dict(dag))
+        response = self._send("POST", "/workflows/submit", content=body, headers=_JSON_HEADERS)
+        return _parse(DagSubmitted, response)
+
+    def get_dag_run(self, run_id: str) -> DagRunView:
+        """A DAG run with each node's state, output, logs and attempts."""
+        response = self._send("GET", f"/workflows/runs/{_segment(run_id)}")
+        return _parse(DagRunEnvelope, response).run
 
     # -- schedules -------------------------------------------------------------------------
 

@@ -160,6 +160,15 @@ class JobsSettings(_Section):
     )
 
 
+class TelemetrySettings(_Section):
+    # docs/production.md (Observability). Traces are exported only when an endpoint is set.
+    otlp_endpoint: str | None = Field(
+        default=None,
+        description="OTLP/HTTP collector base URL for traces, e.g. http://127.0.0.1:4318",
+    )
+    service_name: str = Field(default="flux", description="service.name of exported spans")
+
+
 class RetentionSettings(_Section):
     # docs/production.md: finished executions are deleted after an age, per workflow.
     days: float = Field(
@@ -203,6 +212,9 @@ class FluxSettings(BaseSettings):
     log_level: Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG", "NOTSET"] = Field(
         default="INFO", description="log level of Flux's own messages"
     )
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="text for people, json (one object per line) for collectors"
+    )
     server_host: str = Field(default="localhost", description="server bind host")
     server_port: int = Field(default=8000, ge=0, le=65535, description="server bind port")
     home: str = Field(default=".flux", description="where Flux keeps its local files")
@@ -219,6 +231,7 @@ class FluxSettings(BaseSettings):
     server: ServerSettings = Field(default_factory=ServerSettings)
     jobs: JobsSettings = Field(default_factory=JobsSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
+    telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
 
     @field_validator("log_level", mode="before")
     @classmethod

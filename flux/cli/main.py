@@ -7,11 +7,10 @@ server. To add a topic, write `flux/cli/<topic>.py` with a click group and list 
 from __future__ import annotations
 
 import importlib
-import logging
-import sys
 
 import click
 
+from flux import logs
 from flux.config import Configuration
 from flux.errors import ConfigurationError
 
@@ -46,13 +45,10 @@ def _configure_logging() -> None:
     """Flux's own messages at the configured level on stderr; libraries only from WARNING, so
     that e.g. a first database migration does not fill the terminal."""
     try:
-        level = Configuration.get().settings.log_level
+        settings = Configuration.get().settings
     except ConfigurationError as exc:
         raise click.ClickException(str(exc)) from None
-    logging.basicConfig(
-        level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("flux").setLevel(level)
+    logs.configure(settings.log_level, settings.log_format)
 
 
 @click.group(cls=_TopicGroup)

@@ -1,10 +1,11 @@
-"""`flux start server|worker`.
+"""`flux start server|worker|mcp`.
 
 `flux start server` serves the HTTP API with uvicorn (httptools and uvloop when installed)
 and, unless `--no-worker` or `server.embedded_worker = false`, runs an embedded worker as a
 child process (`flux start worker`): uploaded code is only ever imported there, never in the
 server. The child gets the bootstrap token in its environment, is restarted with backoff if
-it dies, and is stopped before the server shuts down.
+it dies, and is stopped before the server shuts down. `flux start mcp` serves the MCP tools
+of `flux.mcp`, which reach a Flux server over HTTP like the CLI does.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import socket
 import sys
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 
@@ -33,7 +35,7 @@ _STOP_TIMEOUT_S = 10.0
 
 @click.group()
 def start() -> None:
-    """Start a Flux server or worker."""
+    """Start a Flux server, a worker, or the MCP server."""
 
 
 @start.command("server")
@@ -71,6 +73,52 @@ def worker(name: str | None, server_url: str | None) -> None:
     sys.exit(result if isinstance(result, int) else 0)
 
 
+@start.command("mcp")
+@click.option("--host", default=None, help="Interface for sse/streamable-http (default: mcp.host).")
+@click.option(
+    "--port", type=int, default=None, help="Port for sse/streamable-http (default: mcp.port)."
+)
+@click.option(
+    "--transport",
+    type=click.Choice(["stdio", "sse", "streamable-http"]),
+    default=None,
+    help="stdio for a client that launches this command; sse or streamable-http to listen "
+    "on HOST:PORT (default: mcp.transport).",
+)
+@click.option(
+    "--server-url",
+    default=None,
+    metavar="URL",
+    help="Flux server the tools talk to (default: mcp.server_url).",
+)
+def mcp_server(
+    host: str | None, port: int | None, transport: str | None, server_url: str | None
+) -> None:
+    """Serve Flux's tools over the Model Context Protocol (for AI assistants and IDEs)."""
+    from flux.mcp.server import serve
+
+    flux_settings = Configuration.get().settings
+    settings = flux_settings.mcp
+    url = server_url or settings.server_url
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise click.BadParameter(
+            f"'{url}' is not an http:// or https:// URL", param_hint="--server-url"
+        )
+    chosen = transport or settings.transport
+    if chosen == "stdio":
+        # stdout carries the protocol; say where the tools point on stderr only.
+        click.echo(f"Flux MCP server on stdio, talking to {url}", err=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        serve(
+            chosen,
+            server_url=url,
+            host=host or settings.host,
+            port=settings.port if port is None else port,
+            name=settings.name,
+            log_level=flux_settings.log_level,
+        )
+
+
 def _uvicorn_server(settings: FluxSettings, host: str, port: int, token: str) -> Any:
     import uvicorn
 
@@ -98,6 +146,9 @@ def _uvicorn_server(settings: FluxSettings, host: str, port: int, token: str) ->
         host=host,
         port=port,
         log_level=settings.log_level.lower(),
+        # JSON lines: uvicorn's messages go through Flux's handler (flux.logs) instead of
+        # uvicorn's own text formatter.
+        log_config=None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
         timeout_graceful_shutdown=5,
         # Thousands of small requests a second come from a few workers and clients.
         backlog=2048,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from flux.codec import Codec
 from flux.config import FluxSettings
 from flux.domain.events import ExecutionState, utcnow
+from flux.engine.store import EventRow
 from flux.errors import ExecutionError
 from flux.orchestrator import notify
 from flux.orchestrator.dispatch import Dispatcher
@@ -37,11 +38,24 @@ _S = ExecutionState
 
 
 class Observer(Protocol):
-    """Where latencies go (Prometheus in the server; nowhere by default)."""
+    """Where latencies and recorded steps go (Prometheus metrics and OpenTelemetry traces in
+    the server; nowhere by default). Called on the event loop: must not block."""
 
     def dispatched(self, seconds: float) -> None: ...
 
     def checkpointed(self, seconds: float) -> None: ...
+
+    def recorded(
+        self,
+        execution_id: str,
+        workflow: str,
+        events: Sequence[EventRow],
+        state: ExecutionState | None,
+    ) -> None:
+        """A worker's checkpoint of `events` (and the run's new `state`) was stored here."""
+
+    def fired(self, lag_seconds: float) -> None:
+        """A schedule started a run `lag_seconds` after its fire time."""
 
 
 class NullObserver:
@@ -50,6 +64,47 @@ class NullObserver:
 
     def checkpointed(self, seconds: float) -> None:
         pass
+
+    def recorded(
+        self,
+        execution_id: str,
+        workflow: str,
+        events: Sequence[EventRow],
+        state: ExecutionState | None,
+    ) -> None:
+        pass
+
+    def fired(self, lag_seconds: float) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class Observers:
+    """Several observers as one."""
+
+    members: tuple[Observer, ...]
+
+    def dispatched(self, seconds: float) -> None:
+        for member in self.members:
+            member.dispatched(seconds)
+
+    def checkpointed(self, seconds: float) -> None:
+        for member in self.members:
+            member.checkpointed(seconds)
+
+    def recorded(
+        self,
+        execution_id: str,
+        workflow: str,
+        events: Sequence[EventRow],
+        state: ExecutionState | None,
+    ) -> None:
+        for member in self.members:
+            member.recorded(execution_id, workflow, events, state)
+
+    def fired(self, lag_seconds: float) -> None:
+        for member in self.members:
+            member.fired(lag_seconds)
 
 
 @dataclass
@@ -63,6 +118,9 @@ class Core:
     waiters: Waiters = field(default_factory=Waiters)
     # Messages for workers connected here: (worker, event, JSON data).
     worker_messages: list[Callable[[dict[str, Any]], None]] = field(default_factory=list)
+    # Told of every message this replica receives, before it is handled: (channel, payload).
+    # The dashboard's live feed listens here; a listener must not block or change the payload.
+    message_listeners: list[Callable[[str, dict[str, Any]], None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._workers: tuple[float, list[WorkerRow]] | None = None
@@ -142,6 +200,8 @@ class Core:
     # Receiving
 
     def _on_message(self, channel: str, payload: dict[str, Any]) -> None:
+        for listen in self.message_listeners:
+            listen(channel, payload)
         if channel == notify.EXECUTION:
             if payload.get("output"):
                 self.waiters.notify(payload["execution_id"], RECHECK)

@@ -167,8 +167,10 @@ class Scheduler:
         if not await self._store.update_schedule(row, fires=fires, runs=runs):
             result.lost = True
             return result
-        for run in runs:
+        observer = self.orchestrator.core.observer
+        for fire_time, run in zip(plan.runs, runs, strict=False):
             self.orchestrator.announce_run(run)
+            observer.fired((now - fire_time).total_seconds())
         result.started = [run.execution_id for run in runs]
         result.skipped = len(skipped)
         if runs or skipped:

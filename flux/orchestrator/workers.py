@@ -319,7 +319,9 @@ class WorkerGateway:
             raise NotHeldError(f"{exc}: another writer recorded it first") from None
         if checkpoint.state is not None:
             self.core.announce([moved])
-        self.core.observer.checkpointed(time.perf_counter() - started)
+        observer = self.core.observer
+        observer.recorded(execution_id, moved.workflow_name, write.events, checkpoint.state)
+        observer.checkpointed(time.perf_counter() - started)
 
     def _error_text(self, checkpoint: Checkpoint) -> str | None:
         if checkpoint.state is not _S.FAILED:

@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from flux.codec import Codec
 from flux.config import FluxSettings
 from flux.keyring import signing_key
-from flux.orchestrator.core import Core
+from flux.orchestrator.core import Core, Observers
 from flux.orchestrator.dags import DagService
 from flux.orchestrator.jobs import JobService
 from flux.orchestrator.recovery import LeaseSweeper
@@ -40,6 +40,7 @@ from flux.server import (
 )
 from flux.server.metrics import ServerMetrics
 from flux.server.state import ServerState
+from flux.server.tracing import TraceExporter
 from flux.storage.factory import (
     create_notifier,
     create_orchestrator_store,
@@ -70,13 +71,16 @@ async def open_state(settings: FluxSettings, token: str) -> ServerState:
         await store.ping()  # opens and migrates now, not on the first request
         key = signing_key(settings)
         metrics = ServerMetrics()
+        traces = (
+            TraceExporter(settings.telemetry, store) if settings.telemetry.otlp_endpoint else None
+        )
         core = Core(
             store=store,
             notifier=create_notifier(settings.database_url),
             settings=settings,
             codec=Codec(settings.serializer, key),
             decoder=DisplayDecoder(key),
-            observer=metrics,
+            observer=Observers((metrics, traces)) if traces is not None else metrics,
         )
         await core.start()
     except BaseException:
@@ -99,6 +103,7 @@ async def open_state(settings: FluxSettings, token: str) -> ServerState:
         timer=timer,
         schedules=schedules,
         retention=RetentionSweeper(core.store, settings.retention),
+        traces=traces,
     )
     state.sweeper.start()
     state.timer.start()
@@ -114,6 +119,8 @@ async def close_state(state: ServerState) -> None:
     await state.retention.stop()
     for task in list(state.background):
         task.cancel()
+    if state.traces is not None:
+        await state.traces.close()
     await state.core.stop()
     await state.core.store.close()
 

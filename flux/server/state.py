@@ -19,6 +19,7 @@ from flux.orchestrator.service import Orchestrator
 from flux.orchestrator.timers import RunAtTimer
 from flux.orchestrator.workers import WorkerGateway
 from flux.server.metrics import ServerMetrics
+from flux.server.tracing import TraceExporter
 
 
 @dataclass
@@ -33,6 +34,7 @@ class ServerState:
     timer: RunAtTimer
     schedules: ScheduleService
     retention: RetentionSweeper
+    traces: TraceExporter | None = None
     background: set[asyncio.Task[Any]] = field(default_factory=set)
     stopping: bool = False
 

@@ -7,8 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
-from conftest import FluxServer, clean_env
+from conftest import FluxServer, clean_env, free_port, start_server, stop_server
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples" / "production"
@@ -48,3 +49,47 @@ def test_retention(tmp_path: Path) -> None:
     assert "migrated from an empty database to" in lines[0]
     assert lines[1:] == ["hello_world: would delete 1", "hello_world: deleted 1"]
     assert "would delete 0 execution(s)" in result.stderr
+
+
+SUMS = b"""
+from flux import task, workflow
+
+@task
+async def add(a, b):
+    return a + b
+
+@workflow
+async def sums(ctx):
+    return await add(await add(1, 2), 3)
+"""
+
+
+def test_trace_viewer(tmp_path: Path) -> None:
+    port = free_port()
+    viewer = subprocess.Popen(
+        [sys.executable, "-u", str(EXAMPLES / "trace_viewer.py"), str(port)],
+        env=clean_env(),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert viewer.stdout is not None
+    assert viewer.stdout.readline().startswith("listening")
+    server = start_server(
+        tmp_path,
+        FLUX_TELEMETRY__OTLP_ENDPOINT=f"http://127.0.0.1:{port}",
+        OTEL_BSP_SCHEDULE_DELAY="50",
+    )
+    try:
+        source = SUMS
+        files = {"file": ("sums.py", source, "text/x-python")}
+        assert httpx.post(f"{server.url}/workflows", files=files).status_code == 200
+        done = httpx.post(f"{server.url}/workflows/sums/run/sync", json=None, timeout=60)
+        assert done.json()["output"] == 6
+        lines = [viewer.stdout.readline().rstrip("\n") for _ in range(3)]
+    finally:
+        stop_server(server)
+        viewer.kill()
+        viewer.wait()
+        viewer.stdout.close()
+    assert lines[0].startswith("workflow sums ")
+    assert lines[1].startswith("  task add ") and lines[2].startswith("  task add ")

@@ -57,6 +57,12 @@ async def test_an_interval_schedule_fires_runs_until_paused(client: httpx.AsyncC
     run = shown["recent_runs"][0]
     one = (await client.get(f"/executions/{run['execution_id']}")).json()
     assert (one["workflow_name"], one["input"]) == ("hello", "world")
+    # How late runs start after their fire times is a Prometheus histogram.
+    metrics = (await client.get("/metrics")).text
+    lag_count = next(
+        line for line in metrics.splitlines() if line.startswith("flux_schedule_lag_seconds_count")
+    )
+    assert float(lag_count.split()[-1]) >= 2
 
     paused = await client.post(f"/schedules/{view['id']}/pause")
     assert paused.json()["state"] == "paused"
