@@ -130,7 +130,9 @@ def cli_missing(engine: Engine, flavor: Flavor) -> str:
 class Cluster:
     """A server and its workers, each a process group, all in ``workdir``."""
 
-    def __init__(self, engine: Engine, flavor: Flavor, workdir: Path) -> None:
+    def __init__(
+        self, engine: Engine, flavor: Flavor, workdir: Path, env: dict[str, str] | None = None
+    ) -> None:
         self.engine = engine
         self.flavor = flavor
         self.workdir = workdir
@@ -138,6 +140,7 @@ class Cluster:
         self.url = f"http://{HOST}:{self.port}"
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self._token = secrets.token_urlsafe(24)
+        self._extra_env = dict(env or {})
         self._client = HttpJson(self.url)
 
     @property
@@ -151,6 +154,7 @@ class Cluster:
     def _environment(self, label: str) -> dict[str, str]:
         env = self.engine.environment()
         env.update(self.flavor.env)
+        env.update(self._extra_env)
         env["FLUX_WORKERS__BOOTSTRAP_TOKEN"] = self._token
         env["PYTHONUNBUFFERED"] = "1"  # a crash's last log line is in the file
         # Workflow code reads this to say which worker it runs on (see workloads/server.py).
@@ -179,8 +183,13 @@ class Cluster:
         except OSError:
             return ""
 
-    def start_server(self) -> None:
-        args = ["server", "--host", HOST, "--port", str(self.port), *self.flavor.server_flags]
+    def start_server(self, embedded_worker: bool = False) -> None:
+        """Start the server; ``embedded_worker`` keeps Flux's own worker (a child process of
+        the server, in its process group) instead of leaving it out."""
+        flags = self.flavor.server_flags
+        if embedded_worker:
+            flags = [flag for flag in flags if flag != "--no-worker"]
+        args = ["server", "--host", HOST, "--port", str(self.port), *flags]
         self._spawn("server", args)
         self._wait("server", "to answer", lambda: self.client.get("/workflows").status == 200)
 
@@ -191,7 +200,9 @@ class Cluster:
         """Until the server reports exactly ``count`` connected workers. Exactly: after a
         kill, a count that still included the dead worker would pass too early."""
         workers = [label for label in self.processes if label != "server"]
-        self._wait(workers[-1], f"{count} connected worker(s)", lambda: self.connected() == count)
+        # Only the server's embedded worker: its lines are in the server's log.
+        label = workers[-1] if workers else "server"
+        self._wait(label, f"{count} connected worker(s)", lambda: self.connected() == count)
 
     def connected(self) -> int:
         return self.flavor.connected(self.client)
@@ -261,9 +272,16 @@ def stray_processes(workdir: Path) -> list[int]:
 
 
 @contextmanager
-def running_cluster(engine: Engine, workload: Path | None = None) -> Iterator[Cluster]:
-    """A started server with ``workload`` uploaded, when given (no workers yet); stopped
-    on exit."""
+def running_cluster(
+    engine: Engine,
+    workload: Path | None = None,
+    *,
+    embedded_worker: bool = False,
+    env: dict[str, str] | None = None,
+) -> Iterator[Cluster]:
+    """A started server with ``workload`` uploaded, when given; no workers yet unless
+    ``embedded_worker`` (Flux's own, started by the server). ``env`` is added to every
+    process's environment. Stopped on exit."""
     flavor = flavor_for(engine)
     missing = cli_missing(engine, flavor)
     if missing:
@@ -271,9 +289,9 @@ def running_cluster(engine: Engine, workload: Path | None = None) -> Iterator[Cl
     with tempfile.TemporaryDirectory(prefix="flux-bench-server-") as workdir:
         # Both engines keep their database in ./.flux; flux-core does not create it itself.
         (Path(workdir) / ".flux").mkdir()
-        cluster = Cluster(engine, flavor, Path(workdir))
+        cluster = Cluster(engine, flavor, Path(workdir), env)
         try:
-            cluster.start_server()
+            cluster.start_server(embedded_worker)
             if workload is not None:
                 cluster.upload(workload)
             yield cluster

@@ -101,6 +101,8 @@ def format_value(value: float, unit: str) -> str:
         return f"{value:#.3g} s"
     if unit == "/s":
         return f"{value:,.1f} /s"
+    if unit == "%":
+        return f"{value:.0f}%"
     return f"{value:g} {unit}"
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import jobs_group, local_engine, server_group
+from benchmarks.cputime import load_average
 from benchmarks.engines import Engine, flux_core_engine, flux_engine
 from benchmarks.harness import Settings
 from benchmarks.report import Row, missed_targets, render_notes, render_table, write_json
@@ -62,6 +63,7 @@ def log(message: str) -> None:
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     started = time.perf_counter()
+    load_at_start = load_average()
     settings = Settings(quick=args.quick, timeout_s=args.timeout, log=log)
     engines = [flux_engine(REPO), flux_core_engine(FLUX_CORE_VENV, log)]
     for engine in engines:
@@ -72,6 +74,8 @@ def main(argv: list[str]) -> int:
         if wanted:
             rows += group.run(engines, settings, wanted)
     meta = run_metadata(engines, args.quick, time.perf_counter() - started)
+    # The box is shared: the load average says how much else ran beside the suite.
+    meta["load_average"] = {"start": load_at_start, "end": load_average()}
     print_report(rows, engines, meta)
     if args.json:
         write_json(args.json, rows, meta, engines[0].name)
@@ -81,6 +85,9 @@ def main(argv: list[str]) -> int:
 def print_report(rows: list[Row], engines: list[Engine], meta: dict[str, Any]) -> None:
     subject, references = engines[0].name, [engine.name for engine in engines[1:]]
     print(f"Flux benchmarks, {meta['date']}, {meta['machine']}, quick={meta['quick']}")
+    load = meta.get("load_average")
+    if load:
+        print(f"  load average (1, 5, 15 min): {load['start']} at start, {load['end']} at end")
     for engine in engines:
         print(f"  {engine.describe()}")
     print()

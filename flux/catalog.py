@@ -6,7 +6,10 @@ and its workflows are found by their decorators: `@workflow`, `@workflow.with_op
 as literals (`name=`, `secret_requests=`, `requests=ResourceRequest(...)`, `schedule=cron(...)`)
 are read and validated with the same domain types the decorator uses; options that are not
 literals cannot be known without running the file and are left out (except `name`, which the
-server must know, so a computed name is refused). A file's version is the sha256 of its bytes.
+server must know, so a computed name is refused). The queue options (`concurrency=`,
+`concurrency_key=`, `rate_limit=`, `rate_limit_key=`, `priority=`) must be literals too:
+leaving out a limit the author wrote would run more at once than asked. A file's version is
+the sha256 of its bytes.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flux.builtin_workflows import RESERVED_PREFIX
+from flux.domain.limits import LimitError, Limits, check_priority
 from flux.domain.resource_request import ResourceRequest
 from flux.domain.schedule import cron, interval, once
 from flux.domain.sizes import parse_size
@@ -30,6 +34,7 @@ MAX_FILENAME_LENGTH = 255
 _FILENAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\.py")
 _SCHEDULES: dict[str, Callable[..., Any]] = {"cron": cron, "interval": interval, "once": once}
 _REQUEST_BUILDERS = {"with_cpu", "with_memory", "with_gpu", "with_packages"}
+_LIMIT_OPTIONS = ("concurrency", "concurrency_key", "rate_limit", "rate_limit_key", "priority")
 
 
 class CatalogError(FluxError, ValueError):
@@ -53,14 +58,22 @@ class ParsedWorkflow:
     secret_requests: list[str] = field(default_factory=list)
     requests: dict[str, Any] | None = None
     schedule: dict[str, Any] | None = None
+    limits: dict[str, Any] | None = None  # `flux.domain.limits.Limits.to_dict()`
+    priority: int = 0
 
     def metadata(self) -> dict[str, Any]:
-        return {
+        meta = {
             "secret_requests": self.secret_requests,
             "requests": self.requests,
             "schedule": self.schedule,
             "line": self.line,
         }
+        # Only when declared: most workflows have neither.
+        if self.limits:
+            meta["limits"] = self.limits
+        if self.priority:
+            meta["priority"] = self.priority
+        return meta
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +185,7 @@ class _Finder:
             options = {kw.arg: kw.value for kw in decorator.keywords if kw.arg}
         if _dotted(target) not in self._decorators:
             return None
+        limits, priority = self._limits(node, options)
         return ParsedWorkflow(
             name=self._name(node, options.get("name")),
             version=self._version,
@@ -180,7 +194,31 @@ class _Finder:
             secret_requests=self._secret_requests(node, options.get("secret_requests")),
             requests=self._requests(node, options.get("requests")),
             schedule=self._schedule(node, options.get("schedule")),
+            limits=limits,
+            priority=priority,
         )
+
+    def _limits(
+        self, node: ast.AST, options: dict[str, ast.expr]
+    ) -> tuple[dict[str, Any] | None, int]:
+        values: dict[str, Any] = {}
+        for option in _LIMIT_OPTIONS:
+            if option not in options:
+                continue
+            value = _literal(options[option])
+            if value is _NOT_LITERAL:
+                raise self._fail(
+                    options[option],
+                    f"{option}= must be a literal: the server reads it without running the file",
+                )
+            values[option] = value
+        priority = values.pop("priority", None)
+        try:
+            limits = Limits(**values)
+            priority = 0 if priority is None else check_priority(priority)
+        except LimitError as exc:
+            raise self._fail(node, str(exc)) from None
+        return (limits.to_dict() if limits else None), priority
 
     def _fail(self, node: ast.AST, message: str) -> CatalogError:
         return CatalogError(f"{self._filename} line {getattr(node, 'lineno', '?')}: {message}")

@@ -29,6 +29,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from flux.api.dags import DagRunEnvelope, DagRunView, DagSubmitted
 from flux.api.jobs import JobEnvelope, JobList, JobSubmitted, JobView
+from flux.api.limits import LimitList
 from flux.api.models import (
     ExecutionList,
     ExecutionView,
@@ -60,6 +61,8 @@ __all__ = [
 ]
 
 WaitMode = Literal["sync", "async"]
+# "Not sent" for optional request fields where None already means JSON null (FluxClient.rerun).
+NOT_GIVEN: Any = object()
 M = TypeVar("M", bound=BaseModel)
 
 _JSON_HEADERS = {"Content-Type": "application/json"}
@@ -242,11 +245,15 @@ class FluxClient:
         mode: WaitMode = "async",
         *,
         idempotency_key: str | None = None,
+        priority: int | None = None,
     ) -> ExecutionView:
         """Start a run. `async` returns once it is queued; `sync` when it ends or pauses.
         With an `idempotency_key` the server has seen, the run that key started is
-        returned (and waited for) instead of a new one."""
+        returned (and waited for) instead of a new one. `priority` overrides the
+        workflow's: queued runs with a higher one start first."""
         path = f"/workflows/{_segment(name)}/run/{_wait_mode(mode)}"
+        if priority is not None:
+            path += f"?priority={int(priority)}"
         headers = _idempotency(idempotency_key)
         return _parse(ExecutionView, self._post_input(path, input, mode, headers))
 
@@ -299,6 +306,37 @@ class FluxClient:
     def get_execution(self, execution_id: str, detailed: bool = False) -> ExecutionView:
         path = f"/executions/{_segment(execution_id)}"
         response = self._send("GET", path, params={"detailed": _flag(detailed)})
+        return _parse(ExecutionView, response)
+
+    def rerun(
+        self,
+        execution_id: str,
+        *,
+        input: Any = NOT_GIVEN,
+        step_output: Any = NOT_GIVEN,
+        step_id: str | None = None,
+        version: str | None = None,
+        mode: WaitMode = "async",
+        detailed: bool = False,
+        idempotency_key: str | None = None,
+    ) -> ExecutionView:
+        """Start a new run of a FAILED or CANCELLED execution that reuses the steps it
+        finished (their recorded values) and runs the rest; the view's `rerun_of` names the
+        original. `input` replaces the run's input; `step_output` is returned by the step
+        that failed (or `step_id`) instead of running it; `version` is "latest" (default),
+        "original" or a version hash. Leave a value out to not send it (None sends null)."""
+        body: dict[str, Any] = {}
+        if input is not NOT_GIVEN:
+            body["input"] = input
+        if step_output is not NOT_GIVEN:
+            body["step_output"] = step_output
+        if step_id is not None:
+            body["step_id"] = step_id
+        if version is not None:
+            body["version"] = version
+        query = f"mode={_wait_mode(mode)}&detailed={_flag(detailed)}"
+        path = f"/executions/{_segment(execution_id)}/rerun?{query}"
+        response = self._post_input(path, body, mode, _idempotency(idempotency_key))
         return _parse(ExecutionView, response)
 
     # -- script jobs -----------------------------------------------------------------------
@@ -578,6 +616,14 @@ class FluxClient:
         except httpx.TransportError as exc:
             raise self._on_error(exc) from None
         return EventStream(response, self._on_error)
+
+    # -- queues and limits -----------------------------------------------------------------
+
+    def list_limits(self, workflow: str | None = None) -> LimitList:
+        """Concurrency and rate limits: capacity, the runs holding a slot, how many wait;
+        and what each workflow declares (`GET /limits`)."""
+        params = {} if workflow is None else {"workflow": workflow}
+        return _parse(LimitList, self._send("GET", "/limits", params=params))
 
 
 def _form_value(value: Any) -> str:

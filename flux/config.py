@@ -199,6 +199,57 @@ class RetentionSettings(_Section):
         return self.workflows.get(workflow, self.days)
 
 
+class OutputsSettings(_Section):
+    # docs/production.md (Large outputs): a value whose encoded size is over `inline_limit`
+    # is kept in the output store; the event log records a signed reference to it.
+    enabled: bool = Field(
+        default=True,
+        description="keep values over `inline_limit` in the output store; false keeps every "
+        "value in the event log",
+    )
+    inline_limit: int = Field(
+        default=256 * 1024,
+        ge=1,
+        description="encoded size in bytes above which a value goes to the output store",
+    )
+    path: str | None = Field(
+        default=None, description="directory of the local output store; default <home>/outputs"
+    )
+    s3_url: str | None = Field(
+        default=None,
+        description="s3://bucket/prefix: keep outputs in S3 or an S3-compatible service "
+        "instead of `path` (needs flux-orchestrator[s3])",
+    )
+    s3_endpoint_url: str | None = Field(
+        default=None,
+        description="endpoint of an S3-compatible service (MinIO, Ceph, ...); default AWS",
+    )
+    s3_region: str | None = Field(default=None, description="S3 region; default boto3's")
+    s3_access_key_id: str | None = Field(
+        default=None,
+        repr=False,
+        description="S3 credentials; default boto3's own sources (environment, ~/.aws, role)",
+    )
+    s3_secret_access_key: str | None = Field(
+        default=None, repr=False, description="S3 secret key, with `s3_access_key_id`"
+    )
+    prune_grace: float = Field(
+        default=3600.0,
+        ge=0,
+        description="seconds an output nothing references is kept before pruning deletes it",
+    )
+    max_upload_bytes: int = Field(
+        default=1024**3, ge=1, description="largest output a worker may upload to the server"
+    )
+
+    @field_validator("s3_url")
+    @classmethod
+    def _s3_url(cls, value: str | None) -> str | None:
+        if value is not None and (not value.startswith("s3://") or len(value) <= len("s3://")):
+            raise ValueError("must look like s3://bucket or s3://bucket/prefix")
+        return value
+
+
 class FluxSettings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -231,6 +282,7 @@ class FluxSettings(BaseSettings):
     server: ServerSettings = Field(default_factory=ServerSettings)
     jobs: JobsSettings = Field(default_factory=JobsSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
+    outputs: OutputsSettings = Field(default_factory=OutputsSettings)
     telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
 
     @field_validator("log_level", mode="before")

@@ -123,6 +123,18 @@ class TamperedDataError(FluxError):
     written with another key. It is refused, never unpickled."""
 
 
+class OutputMissingError(FluxError):
+    """A stored value kept in the output store (a large output) cannot be found there."""
+
+    def __init__(self, digest: str, detail: str = "not in the output store"):
+        self.digest = digest
+        super().__init__(f"stored output {digest[:12]}… is not available: {detail}")
+
+
+class OutputStoreError(FluxError):
+    """A large value could not be written to the output store."""
+
+
 class GraphValidationError(FluxError, ValueError):
     """A `Graph` is malformed: unknown node, missing start/end, or a cycle (named)."""
 

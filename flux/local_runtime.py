@@ -15,10 +15,12 @@ from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 from flux.codec import Codec
-from flux.config import Configuration
+from flux.config import Configuration, FluxSettings
 from flux.engine.engine import Engine
 from flux.engine.runtime import Services
 from flux.keyring import secret_cipher, signing_key
+from flux.output_storage import OutputStorage
+from flux.outputs.setup import offloader, with_outputs
 from flux.secret_managers import DatabaseSecretManager
 from flux.storage.factory import create_store
 
@@ -36,25 +38,45 @@ class LocalRuntime:
     def __init__(self) -> None:
         self._runner = asyncio.Runner()
         self._engines: dict[tuple[Any, ...], Engine] = {}
+        # Per settings: the services before outputs were wired in, and the engines of
+        # workflows that chose their own `output_storage=` (sharing the store).
+        self._plain: dict[tuple[Any, ...], Services] = {}
+        self._variants: dict[tuple[Any, ...], Engine] = {}
+        self._settings: FluxSettings | None = None
+        self._key: tuple[Any, ...] = ()
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         return self._runner.run(coro)
 
-    async def engine(self) -> Engine:
+    async def engine(self, output_storage: OutputStorage | None = None) -> Engine:
         settings = Configuration.get().settings
-        key = (
-            settings.database_url,
-            settings.serializer,
-            settings.home,
-            settings.security.encryption_key,
-        )
+        if settings is not self._settings:
+            # Built once per settings object (a new one comes with every override or reload).
+            self._settings = settings
+            self._key = (
+                settings.database_url,
+                settings.serializer,
+                settings.home,
+                settings.security.encryption_key,
+                tuple(vars(settings.outputs).values()),  # plain scalars
+            )
+        key = self._key
         engine = self._engines.get(key)
         if engine is None:
             store = create_store(settings.database_url)
             codec = Codec(settings.serializer, signing_key(settings))
             secrets = DatabaseSecretManager(store, secret_cipher(settings))
-            engine = self._engines[key] = Engine(Services(store, codec, secrets))
-        return engine
+            plain = self._plain[key] = Services(store, codec, secrets)
+            engine = self._engines[key] = Engine(with_outputs(plain, offloader(settings)))
+        if output_storage is None:
+            return engine
+        variant_key = (*key, output_storage.identity())
+        variant = self._variants.get(variant_key)
+        if variant is None:
+            sink = offloader(settings, output_storage)
+            variant = Engine(with_outputs(self._plain[key], sink))
+            self._variants[variant_key] = variant
+        return variant
 
     def close(self) -> None:
         async def close_stores() -> None:
@@ -65,6 +87,8 @@ class LocalRuntime:
             self._runner.run(close_stores())
         finally:
             self._engines.clear()
+            self._plain.clear()
+            self._variants.clear()
             self._runner.close()
 
 
@@ -94,8 +118,8 @@ def _offload() -> concurrent.futures.ThreadPoolExecutor:
         return _offloader
 
 
-async def local_engine() -> Engine:
-    return await _runtime().engine()
+async def local_engine(output_storage: OutputStorage | None = None) -> Engine:
+    return await _runtime().engine(output_storage)
 
 
 @atexit.register

@@ -11,11 +11,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from flux.domain.execution_context import ExecutionContext
+from flux.domain.limits import Limits, check_priority
 from flux.domain.resource_request import ResourceRequest
 from flux.domain.schedule import Schedule
 from flux.errors import WorkflowNotFoundError
 from flux.local_runtime import local_engine, run_sync
-from flux.output_storage import InlineOutputStorage, OutputStorage
+from flux.output_storage import OutputStorage
 
 __all__ = ["get_workflow", "workflow"]
 
@@ -35,14 +36,26 @@ class workflow:
         schedule: Schedule | None = None,
         output_storage: OutputStorage | None = None,
         version: str | None = None,
+        *,
+        concurrency: int | None = None,
+        concurrency_key: str | None = None,
+        rate_limit: str | None = None,
+        rate_limit_key: str | None = None,
+        priority: int = 0,
     ):
         self._func = func
         self._name = name or func.__name__
         self.secret_requests = tuple(secret_requests)
         self._requests = requests
         self.schedule = schedule
-        self.output_storage = output_storage or InlineOutputStorage()
+        # None: the configured output store (flux.output_storage explains the choices).
+        self.output_storage = output_storage
         self._version = version
+        # Queue options: a server applies them to the runs it queues (read from the uploaded
+        # file); checked here too so that a mistake shows before uploading. Local runs start
+        # at once and are not limited.
+        self.limits = Limits(concurrency, concurrency_key, rate_limit, rate_limit_key)
+        self.priority = check_priority(priority)
         functools.update_wrapper(self, func)
         _registry[self._name] = self
 
@@ -54,10 +67,35 @@ class workflow:
         schedule: Schedule | None = None,
         output_storage: OutputStorage | None = None,
         version: str | None = None,
+        *,
+        concurrency: int | None = None,
+        concurrency_key: str | None = None,
+        rate_limit: str | None = None,
+        rate_limit_key: str | None = None,
+        priority: int = 0,
     ) -> Callable[[WorkflowFunction], workflow]:
+        """Queue options, applied by a server to the runs it queues (docs/production.md):
+        at most `concurrency` runs at once (per value of the input's `concurrency_key`
+        field when given), at most `rate_limit` starts per period such as "10/m" (per
+        `rate_limit_key` value when given), and the default `priority` (higher first)."""
+        # Checked now, so that a mistake shows where the decorator is written.
+        Limits(concurrency, concurrency_key, rate_limit, rate_limit_key)
+        check_priority(priority)
+
         def wrapper(func: WorkflowFunction) -> workflow:
             return workflow(
-                func, name, secret_requests, requests, schedule, output_storage, version
+                func,
+                name,
+                secret_requests,
+                requests,
+                schedule,
+                output_storage,
+                version,
+                concurrency=concurrency,
+                concurrency_key=concurrency_key,
+                rate_limit=rate_limit,
+                rate_limit_key=rate_limit_key,
+                priority=priority,
             )
 
         return wrapper
@@ -106,19 +144,19 @@ class workflow:
         return run_sync(self._load(execution_id))
 
     async def _start(self, input: Any) -> ExecutionContext[Any]:
-        return await (await local_engine()).start(self, input)
+        return await (await local_engine(self.output_storage)).start(self, input)
 
     async def _run_existing(self, execution_id: str) -> ExecutionContext[Any]:
-        return await (await local_engine()).run_existing(self, execution_id)
+        return await (await local_engine(self.output_storage)).run_existing(self, execution_id)
 
     async def _resume(self, execution_id: str, input: Any) -> ExecutionContext[Any]:
-        return await (await local_engine()).resume(self, execution_id, input)
+        return await (await local_engine(self.output_storage)).resume(self, execution_id, input)
 
     async def _cancel(self, execution_id: str) -> ExecutionContext[Any]:
-        return await (await local_engine()).cancel(self, execution_id)
+        return await (await local_engine(self.output_storage)).cancel(self, execution_id)
 
     async def _load(self, execution_id: str) -> ExecutionContext[Any]:
-        return await (await local_engine()).load(self, execution_id)
+        return await (await local_engine(self.output_storage)).load(self, execution_id)
 
     def __repr__(self) -> str:
         return f"<workflow {self._name}>"

@@ -25,6 +25,11 @@ class WorkflowInfo(BaseModel):
         default=None, description="ResourceRequest given with workflow.with_options(requests=...)"
     )
     schedule: dict[str, Any] | None = None
+    limits: dict[str, Any] | None = Field(
+        default=None,
+        description="concurrency, concurrency_key, rate_limit, rate_limit_key as declared",
+    )
+    priority: int = Field(default=0, description="the default priority of its runs")
 
 
 class WorkflowDetail(WorkflowInfo):
@@ -51,9 +56,20 @@ class ExecutionView(BaseModel):
     error: str | None = Field(default=None, description="why a FAILED run failed, as text")
     worker_name: str | None = None
     parent_execution_id: str | None = None
+    rerun_of: str | None = Field(
+        default=None,
+        description="the execution this one reruns (POST /executions/{id}/rerun); read from "
+        "the run's first event, so shown when the view is read with its events "
+        "(detailed=true) and in the answer of the rerun request",
+    )
     attempts: int = Field(default=0, description="times a worker claimed this execution")
     pending_reason: str | None = Field(
         default=None, description="why a queued run is not running yet (e.g. no worker fits)"
+    )
+    priority: int = Field(default=0, description="queued runs with a higher one start first")
+    limit_keys: list[str] = Field(
+        default_factory=list,
+        description="the limits it is admitted under, as 'concurrency:<key>' / 'rate:<key>'",
     )
     created_at: datetime
     updated_at: datetime

@@ -27,6 +27,10 @@ Also (all with the session token; 401 missing/unknown token, 403 token of anothe
 - `POST /workers/{name}/cache/get` with `CacheLookup` -> `CacheEntry` (value null: no entry);
   `PUT /workers/{name}/cache` with `CacheEntry` -> 204.
 - `POST /workers/{name}/disconnect`: graceful leave; held runs go back to the queue.
+- `PUT /workers/{name}/outputs/{sha256}` with the raw bytes of a large value -> 204
+  (idempotent; 400 when the body does not hash to the name, 413 over
+  `outputs.max_upload_bytes`), sent before the checkpoint that references it;
+  `GET /workers/{name}/outputs/{sha256}` -> the bytes (404: not stored).
 
 Status codes: checkpoint 204 on success, 409 lease lost / not held / seq taken (stop the run),
 404 unknown execution; claim 200, 409 not claimable (taken, finished), 404 unknown.

@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import click
 
 from flux.cli.ages import parse_age
 from flux.config import Configuration, RetentionSettings
 from flux.errors import FluxError
+
+if TYPE_CHECKING:
+    from flux.outputs.prune import OutputsPruned
 
 
 @click.group()
@@ -62,7 +66,8 @@ def migrate() -> None:
 @click.option("--workflow", metavar="NAME", help="Only this workflow's executions.")
 @click.option("--dry-run", is_flag=True, help="Count what would be deleted; delete nothing.")
 def prune(older_than: timedelta | None, workflow: str | None, dry_run: bool) -> None:
-    """Delete finished executions (with their events and logs) past their retention.
+    """Delete finished executions (with their events and logs) past their retention, then
+    the large outputs no stored execution references anymore.
 
     Running, paused and queued executions are never deleted.
     """
@@ -80,6 +85,14 @@ def prune(older_than: timedelta | None, workflow: str | None, dry_run: bool) -> 
     for name, count in sorted(counts.items()):
         click.echo(f"{name}: {verb} {count}")
     click.echo(f"{verb} {sum(counts.values())} execution(s)", err=True)
+    if settings.database_url.partition("://")[0].lower() != "memory":
+        try:
+            outputs = asyncio.run(_prune_outputs(dry_run))
+        except Exception as exc:
+            raise click.ClickException(f"cannot prune the output store: {exc}") from None
+        click.echo(
+            f"{verb} {outputs.deleted} unreferenced output(s), {outputs.bytes} bytes", err=True
+        )
 
 
 async def _open_and_close(url: str) -> None:
@@ -103,3 +116,13 @@ async def _prune(
         return await prune_executions(store, retention, workflow=workflow, dry_run=dry_run)
     finally:
         await store.close()
+
+
+async def _prune_outputs(dry_run: bool) -> OutputsPruned:
+    from flux.outputs.prune import prune_outputs
+    from flux.outputs.setup import configured_store
+
+    settings = Configuration.get().settings
+    store = configured_store(settings)
+    grace = settings.outputs.prune_grace
+    return await prune_outputs(settings.database_url, store, grace=grace, dry_run=dry_run)

@@ -1,11 +1,19 @@
-"""`flux execution`: list and inspect runs of every workflow on a Flux server."""
+"""`flux execution`: list, inspect and rerun runs of every workflow on a Flux server."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import click
 
 from flux.cli.output import echo_json, executions_table, show_execution
-from flux.cli.remote import format_option, server_client, server_url_option
+from flux.cli.remote import (
+    IDEMPOTENCY_KEY_OPTION,
+    format_option,
+    parse_json_input,
+    server_client,
+    server_url_option,
+)
 from flux.domain.events import ExecutionState
 
 
@@ -66,3 +74,74 @@ def show(execution_id: str, detailed: bool, server_url: str | None, output_forma
     with server_client(server_url) as client:
         view = client.get_execution(execution_id, detailed=detailed)
     show_execution(view, output_format)
+
+
+@execution.command("rerun")
+@click.argument("execution_id")
+@click.option(
+    "--input",
+    "input_text",
+    metavar="JSON",
+    help="Run with this input instead of the original's (reused steps keep their values).",
+)
+@click.option(
+    "--step-output",
+    "step_output_text",
+    metavar="JSON",
+    help="The value the failed step (or --step) returns instead of running again.",
+)
+@click.option("--step", "step_id", metavar="STEP_ID", help="The step --step-output is for.")
+@click.option(
+    "--version",
+    metavar="VERSION",
+    help="latest (default: the newest upload), original (the failed run's), or a version hash.",
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["sync", "async"]),
+    default="async",
+    show_default=True,
+    help="async: return once queued; sync: wait until the new run ends or pauses.",
+)
+@IDEMPOTENCY_KEY_OPTION
+@server_url_option
+@format_option
+def rerun(
+    execution_id: str,
+    input_text: str | None,
+    step_output_text: str | None,
+    step_id: str | None,
+    version: str | None,
+    mode: str,
+    idempotency_key: str | None,
+    server_url: str | None,
+    output_format: str,
+) -> None:
+    """Run a FAILED or CANCELLED execution again from where it stopped.
+
+    A new execution reuses every step the original finished before its failure (their
+    bodies do not run again) and runs the rest; the original stays as it was.
+
+    \b
+    flux execution rerun 4f2a… --mode sync
+    flux execution rerun 4f2a… --step-output '{"status": "manual"}'
+    """
+    options: dict[str, Any] = {}
+    if input_text is not None:
+        options["input"] = parse_json_input(input_text, "--input")
+    if step_output_text is not None:
+        options["step_output"] = parse_json_input(step_output_text, "--step-output")
+    if step_id is not None and step_output_text is None:
+        raise click.BadParameter("give --step-output too", param_hint="'--step'")
+    with server_client(server_url) as client:
+        view = client.rerun(
+            execution_id,
+            step_id=step_id,
+            version=version,
+            mode="sync" if mode == "sync" else "async",
+            idempotency_key=idempotency_key,
+            **options,
+        )
+    show_execution(view, output_format)
+    if view.state is ExecutionState.FAILED:
+        raise click.ClickException(f"execution {view.execution_id} failed: {view.error}")

@@ -19,6 +19,7 @@ TOPICS: dict[str, str] = {
     "db": "flux.cli.db:db",
     "execution": "flux.cli.execution:execution",
     "job": "flux.cli.job:job",
+    "limits": "flux.cli.limits:limits",
     "schedule": "flux.cli.schedule:schedule",
     "secrets": "flux.cli.secrets:secrets",
     "start": "flux.cli.start:start",

@@ -103,6 +103,9 @@ def execution_fields(view: ExecutionView) -> str:
         ("pending", view.pending_reason),
         ("worker", view.worker_name),
         ("parent", view.parent_execution_id),
+        ("priority", str(view.priority) if view.priority else None),
+        ("limits", ", ".join(view.limit_keys)),
+        ("rerun of", view.rerun_of),
     ]
     pairs += [(key, text) for key, text in optional if text]
     pairs += [("created", when(view.created_at)), ("updated", when(view.updated_at))]

@@ -1,4 +1,5 @@
-"""`flux workflow`: register, run, resume, cancel and follow workflows on a Flux server."""
+"""`flux workflow`: register, run, resume, cancel and follow workflows on a Flux server, and
+check new code against recorded runs before deploying it."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 import click
 
 from flux.api.models import ExecutionView
+from flux.cli.check import check as check_command
 from flux.cli.output import (
     echo_json,
     show_execution,
@@ -31,6 +33,9 @@ _WAITING_STATES = (ExecutionState.PAUSED, *(s for s in ExecutionState if s.is_te
 @click.group()
 def workflow() -> None:
     """Register, run and follow workflows on a Flux server."""
+
+
+workflow.add_command(check_command)
 
 
 @workflow.command("list")

@@ -8,19 +8,35 @@ with another key) is refused before `pickle.loads` ever sees it, since unpicklin
 
 from __future__ import annotations
 
+import copy
 import hmac
 import importlib
 import json
 import pickle
+import sys
 from datetime import date, datetime
 from typing import Any, Protocol
 from uuid import UUID
 
-from flux.errors import ExecutionError, SerializationError, TamperedDataError
+from flux.codec.references import (
+    REFERENCE_TAG,
+    OutputRef,
+    OutputSink,
+    References,
+    digest_of,
+)
+from flux.errors import (
+    ExecutionError,
+    FluxError,
+    OutputStoreError,
+    SerializationError,
+    TamperedDataError,
+)
 
 _PICKLE_TAG = b"P"
 _JSON_TAG = b"J"
 _MAC_SIZE = 32
+_UNLIMITED = sys.maxsize
 
 
 class Serializer(Protocol):
@@ -137,21 +153,56 @@ def _rebuild_exception(path: str, args: list[str]) -> BaseException:
 
 
 class Codec:
-    """Writes with the configured serializer, reads whatever serializer wrote a value."""
+    """Writes with the configured serializer, reads whatever serializer wrote a value.
 
-    def __init__(self, serializer: str, signing_key: bytes):
+    With an output sink, a value whose encoded bytes are longer than the sink's inline limit
+    is kept there and a signed reference is returned instead (`flux.codec.references`); the
+    values under the limit cost one length comparison more.
+    """
+
+    def __init__(self, serializer: str, signing_key: bytes, outputs: OutputSink | None = None):
         self._pickle = PickleSerializer(signing_key)
         self._json = JsonSerializer()
         if serializer not in ("pkl", "json"):
             raise ValueError(f"unknown serializer '{serializer}' (expected 'pkl' or 'json')")
         self._writer: Serializer = self._pickle if serializer == "pkl" else self._json
+        self._references = References(signing_key)
+        self._outputs = outputs
+        self._inline_limit = outputs.inline_limit if outputs is not None else _UNLIMITED
 
     @property
     def serializer(self) -> str:
         return self._writer.name
 
+    @property
+    def outputs(self) -> OutputSink | None:
+        return self._outputs
+
+    def with_outputs(self, outputs: OutputSink | None) -> Codec:
+        """The same codec (serializer and key) keeping large values in `outputs`."""
+        codec = copy.copy(self)
+        codec._outputs = outputs
+        codec._inline_limit = outputs.inline_limit if outputs is not None else _UNLIMITED
+        return codec
+
     def dumps(self, value: Any, what: str = "a value") -> bytes:
-        return self._writer.tag + self._writer.dumps(value, what)
+        data = self._writer.tag + self._writer.dumps(value, what)
+        if len(data) > self._inline_limit:
+            return self._offload(data, what)
+        return data
+
+    def _offload(self, data: bytes, what: str) -> bytes:
+        assert self._outputs is not None
+        digest = digest_of(data)
+        try:
+            location = self._outputs.keep(digest, data)
+        except FluxError:
+            raise
+        except Exception as exc:
+            raise OutputStoreError(
+                f"cannot keep {what} ({len(data)} bytes) in the output store: {exc}"
+            ) from exc
+        return self._references.encode(digest, len(data), location)
 
     def loads(self, data: bytes) -> Any:
         tag, body = data[:1], data[1:]
@@ -159,4 +210,12 @@ class Codec:
             return self._pickle.loads(body)
         if tag == _JSON_TAG:
             return self._json.loads(body)
+        if tag == REFERENCE_TAG:
+            return self.loads(self._references.resolve(data, self._outputs))
         raise TamperedDataError(f"a stored value has an unknown serializer tag {tag!r}")
+
+    def reference(self, data: bytes | None) -> OutputRef | None:
+        """The checked reference `data` holds, or None when it holds a value itself."""
+        if data is None or data[:1] != REFERENCE_TAG:
+            return None
+        return self._references.verify(data)

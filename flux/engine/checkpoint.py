@@ -15,6 +15,7 @@ from typing import Any
 from flux.codec import Codec
 from flux.domain.events import ExecutionEvent, ExecutionEventType, ExecutionState
 from flux.domain.execution_context import ExecutionContext
+from flux.engine.clock import SYSTEM_CLOCK, Clock
 from flux.engine.store import EventRow, ExecutionStore
 from flux.errors import FluxError
 
@@ -24,7 +25,14 @@ class CheckpointError(FluxError):
 
 
 class Checkpointer:
-    def __init__(self, store: ExecutionStore, codec: Codec, ctx: ExecutionContext[Any], seq: int):
+    def __init__(
+        self,
+        store: ExecutionStore,
+        codec: Codec,
+        ctx: ExecutionContext[Any],
+        seq: int,
+        clock: Clock = SYSTEM_CLOCK,
+    ):
         self._store = store
         self._codec = codec
         self._ctx = ctx
@@ -33,6 +41,7 @@ class Checkpointer:
         self._state: ExecutionState | None = None
         self._output: bytes | None = None
         self._batch: asyncio.Future[None] | None = None
+        self._clock = clock
 
     def add(
         self,
@@ -46,7 +55,7 @@ class Checkpointer:
     ) -> ExecutionEvent:
         """Encode and queue an event. Raises SerializationError before anything is queued."""
         blob = self._codec.dumps(value, what) if value is not None else None
-        event = ExecutionEvent(type, source_id, name, value)
+        event = ExecutionEvent(type, source_id, name, value, self._clock.utcnow())
         self._pending.append(
             EventRow(
                 self._ctx.execution_id,

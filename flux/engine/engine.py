@@ -6,8 +6,7 @@ import asyncio
 import concurrent.futures
 import json
 import threading
-from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from flux.domain.events import ExecutionEvent, ExecutionEventType, ExecutionState
 from flux.domain.execution_context import ExecutionContext, set_current
@@ -45,6 +44,13 @@ class WorkflowDefinition(Protocol):
     def requests(self) -> ResourceRequest | None: ...
 
     async def func(self, ctx: ExecutionContext[Any]) -> Any: ...
+
+
+@runtime_checkable
+class VersionedLoader(Protocol):
+    """A `Services.workflows` resolver that can also load a given version of a workflow."""
+
+    async def load(self, name: str, version: str | None) -> Any: ...
 
 
 class _LiveRuns:
@@ -106,9 +112,7 @@ class Engine:
             state=_S.RUNNING,
         )
         seq = len(ctx.events)
-        return await self._drive(
-            wf, ctx, Checkpointer(self.services.store, self.services.codec, ctx, seq)
-        )
+        return await self._drive(wf, ctx, self._checkpointer(ctx, seq))
 
     async def create(
         self,
@@ -133,7 +137,7 @@ class Engine:
             parent_execution_id=parent_execution_id,
             workflow_version=version,
         )
-        now = datetime.now(UTC)
+        now = self.services.clock.utcnow()
         row = ExecutionRow(
             ctx.execution_id,
             workflow_name,
@@ -145,7 +149,7 @@ class Engine:
             parent_execution_id=parent_execution_id,
             requests=json.dumps(requests.to_dict()) if requests else None,
         )
-        cp = Checkpointer(self.services.store, self.services.codec, ctx, seq=0)
+        cp = self._checkpointer(ctx, 0)
         if state is _S.RUNNING:
             cp.add(_E.WORKFLOW_STARTED, ctx.execution_id, workflow_name, input, state=state)
         await self.services.store.create_execution(row, cp.take_pending())
@@ -159,7 +163,8 @@ class Engine:
         ctx, seq = await self._load(wf, execution_id)
         if ctx.state.is_terminal or ctx.state is _S.PAUSED:
             return ctx
-        cp = Checkpointer(self.services.store, self.services.codec, ctx, seq)
+        wf = await self._code_of(wf, ctx.workflow_version)
+        cp = self._checkpointer(ctx, seq)
         if not ctx.has_started:
             cp.add(
                 _E.WORKFLOW_STARTED,
@@ -179,7 +184,7 @@ class Engine:
         if ctx.state is not _S.PAUSED:
             raise ExecutionStateError(execution_id, ctx.state.value, "resume")
         pause_step = next(e for e in reversed(ctx.events) if e.type is _E.WORKFLOW_PAUSED)
-        cp = Checkpointer(self.services.store, self.services.codec, ctx, seq)
+        cp = self._checkpointer(ctx, seq)
         cp.add(
             _E.WORKFLOW_RESUMED,
             pause_step.source_id,
@@ -198,10 +203,25 @@ class Engine:
         ctx, seq = await self._load(wf, execution_id)
         if ctx.state.is_terminal:
             raise ExecutionStateError(execution_id, ctx.state.value, "cancel")
-        cp = Checkpointer(self.services.store, self.services.codec, ctx, seq)
+        cp = self._checkpointer(ctx, seq)
         cp.add(_E.WORKFLOW_CANCELLED, execution_id, wf.name, state=_S.CANCELLED)
         await cp.flush()
         return ctx
+
+    def _checkpointer(self, ctx: ExecutionContext[Any], seq: int) -> Checkpointer:
+        services = self.services
+        return Checkpointer(services.store, services.codec, ctx, seq, services.clock)
+
+    async def _code_of(self, wf: WorkflowDefinition, version: str | None) -> WorkflowDefinition:
+        """The code of the version a run was started on. A subworkflow called by name is
+        resolved again on every replay of its parent, possibly to a newer upload; its
+        execution records the version it started on, and where the edge can load versions
+        (a worker), that version's code finishes it, as it would have without the upload."""
+        loader = self.services.workflows
+        if version is None or version == wf.version or not isinstance(loader, VersionedLoader):
+            return wf
+        found: WorkflowDefinition = await loader.load(wf.name, version)
+        return found
 
     async def load(self, wf: WorkflowDefinition, execution_id: str) -> ExecutionContext[Any]:
         return await self._load_ctx(wf, execution_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from flux.codec import Codec
 from flux.domain.execution_context import ExecutionContext
 from flux.engine.checkpoint import Checkpointer
+from flux.engine.clock import SYSTEM_CLOCK, Clock
 from flux.engine.replay import History
 from flux.engine.store import ExecutionStore
 
@@ -25,6 +26,23 @@ class WorkflowResolver(Protocol):
     async def resolve(self, name: str) -> Any: ...
 
 
+class StepHooks(Protocol):
+    """Seams for a test harness (`flux.testing`) around each task step that actually runs
+    (replayed steps never reach them). Production leaves `Services.hooks` None, and the task
+    runner then skips them: the cost is one attribute read per step."""
+
+    def wrap_body(
+        self, execution_id: str, step_id: str, task_name: str, func: Callable[..., Any]
+    ) -> Callable[..., Any]:
+        """What each attempt of the step calls instead of `func` (to count attempts, inject
+        failures or delays, or stop the run before the body)."""
+
+    async def after_step(
+        self, execution_id: str, step_id: str, task_name: str, failed: bool
+    ) -> None:
+        """Called once the step's outcome is durable, before the workflow code sees it."""
+
+
 @dataclass(slots=True)
 class Services:
     """What running workflow code needs from the outside, injected by the edge that runs it."""
@@ -33,6 +51,8 @@ class Services:
     codec: Codec
     secrets: SecretSource
     workflows: WorkflowResolver | None = None
+    clock: Clock = SYSTEM_CLOCK
+    hooks: StepHooks | None = None
 
 
 @dataclass(slots=True)

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Protocol
 
 from flux.domain.events import ExecutionState
+from flux.domain.limits import RunLimits
 
 
 @dataclass(slots=True)
@@ -45,6 +46,10 @@ class ExecutionRow:
     requests: str | None = None  # ResourceRequest as JSON text
     # Filled by get_execution only when asked with `with_events=True`.
     events: list[EventRow] = field(default_factory=list)
+    # The server's queue (docs/production.md, "Queues and limits"): higher runs first, and
+    # the limits the run is admitted under. Local runs are never queued and ignore both.
+    priority: int = 0
+    limits: RunLimits | None = None
 
 
 class ExecutionExistsError(Exception):

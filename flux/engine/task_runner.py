@@ -12,13 +12,13 @@ import hashlib
 import inspect
 import pickle
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from flux.domain.events import ExecutionEventType
 from flux.domain.task_metadata import TaskMetadata
 from flux.engine.options import TaskOptions
-from flux.engine.runtime import ActiveRun, active_run
+from flux.engine.runtime import ActiveRun, StepHooks, active_run
 from flux.engine.steps import Scope, current_scope
 from flux.errors import ExecutionError, ExecutionTimeoutError, RetryError, SerializationError
 
@@ -38,7 +38,32 @@ async def run_task(
         return recorded.value
     if recorded is not None and recorded.failed:
         raise _as_exception(recorded.value)
+    hooks = run.services.hooks
+    if hooks is not None:
+        return await _run_hooked(hooks, run, opts, func, step_id, args, kwargs)
     return await _run_step(run, opts, func, step_id, args, kwargs)
+
+
+async def _run_hooked(
+    hooks: StepHooks,
+    run: ActiveRun,
+    opts: TaskOptions,
+    func: Callable[..., Any],
+    step_id: str,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> Any:
+    """A step under a test harness: the hooks see every attempt of the body, then the step's
+    durable outcome (`_run_step` returns or raises only once that outcome is committed)."""
+    execution_id = run.ctx.execution_id
+    body = hooks.wrap_body(execution_id, step_id, opts.name, func)
+    try:
+        value = await _run_step(run, opts, body, step_id, args, kwargs)
+    except Exception:
+        await hooks.after_step(execution_id, step_id, opts.name, True)
+        raise
+    await hooks.after_step(execution_id, step_id, opts.name, False)
+    return value
 
 
 async def _run_step(
@@ -52,7 +77,7 @@ async def _run_step(
     cp = run.checkpointer
     cache_key = _cache_key(opts, args, kwargs) if opts.cache else None
     if cache_key is not None:
-        hit = await run.services.store.cache_get(cache_key, datetime.now(UTC))
+        hit = await run.services.store.cache_get(cache_key, run.services.clock.utcnow())
         if hit is not None:
             value = run.services.codec.loads(hit)
             cp.add(_E.TASK_STARTED, step_id, opts.name, _inputs(args, kwargs), what=_what(opts))
@@ -72,7 +97,11 @@ async def _run_step(
         current_scope.reset(token)
     # Only the task's own result is cached: a fallback answer must not outlive the outage.
     if cache_key is not None and not from_fallback:
-        expires = datetime.now(UTC) + timedelta(seconds=opts.cache_ttl) if opts.cache_ttl else None
+        expires = (
+            run.services.clock.utcnow() + timedelta(seconds=opts.cache_ttl)
+            if opts.cache_ttl
+            else None
+        )
         await run.services.store.cache_set(cache_key, run.services.codec.dumps(value), expires)
     await cp.commit()
     return value

@@ -159,12 +159,22 @@ class Runtimes:
 def trust_env(environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """The worker's certificate settings (`TRUST_ENV`) whose files a sandbox shows."""
     source = os.environ if environ is None else environ
-    found = {}
-    for key in TRUST_ENV:
-        value = source.get(key)
-        if value and any(Path(value).is_relative_to(v) for v in _VISIBLE):
-            found[key] = value
-    return found
+    values = tuple(source.get(key) for key in TRUST_ENV)
+    # Every job asks, and the answer only changes with these values: the path checks
+    # below cost ~0.1 ms each time.
+    found = _trusted.get(values)
+    if found is None:
+        found = {}
+        for key, value in zip(TRUST_ENV, values, strict=True):
+            if value and any(Path(value).is_relative_to(v) for v in _VISIBLE):
+                found[key] = value
+        if len(_trusted) >= 16:
+            _trusted.clear()
+        _trusted[values] = found
+    return dict(found)
+
+
+_trusted: dict[tuple[str | None, ...], dict[str, str]] = {}
 
 
 _discovered: dict[tuple[object, ...], Runtimes] = {}

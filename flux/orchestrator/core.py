@@ -166,15 +166,17 @@ class Core:
 
     def announce(self, transitions: Iterable[Transition], *, requeue: bool = True) -> None:
         """Tell waiters (every replica) of new states; with `requeue`, runs that went back
-        to the queue make every dispatcher look at the queue again."""
-        requeued = False
+        to the queue make every dispatcher look at the queue again. So does a run that gave
+        a concurrency slot back, whatever `requeue` says: runs waiting for it can go."""
+        requeued = freed = False
         for t in transitions:
             self.notifier.publish(
                 notify.EXECUTION,
                 {"execution_id": t.execution_id, "state": t.state.value, "worker": t.worker_name},
             )
             requeued = requeued or (t.state is _S.SCHEDULED and t.parent_execution_id is None)
-        if requeued and requeue:
+            freed = freed or t.freed
+        if (requeued and requeue) or freed:
             self.notifier.publish(notify.DISPATCH, {"rescan": True})
 
     def announce_queued(self, run: QueuedRun) -> None:
@@ -187,6 +189,8 @@ class Core:
                 "workflow_version": run.workflow_version,
                 "requests": run.requests,
                 "created_at": run.created_at.isoformat(),
+                "priority": run.priority,
+                "limited": run.limited,
             },
         )
 
@@ -201,7 +205,11 @@ class Core:
 
     def _on_message(self, channel: str, payload: dict[str, Any]) -> None:
         for listen in self.message_listeners:
-            listen(channel, payload)
+            try:
+                listen(channel, payload)
+            except Exception:
+                # A reader's bug must never stop a run from being dispatched or awaited.
+                logger.exception("a message listener failed on %s", channel)
         if channel == notify.EXECUTION:
             if payload.get("output"):
                 self.waiters.notify(payload["execution_id"], RECHECK)

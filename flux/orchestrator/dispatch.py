@@ -10,6 +10,14 @@ row-locked transaction) decides between workers that were offered the same run.
 Offers that are not claimed within `offer_timeout` are forgotten so the run can be offered
 again, to another worker if one fits. Runs that could not be offered for lack of free slots
 are found again in the store (`backlog`) when a slot frees.
+
+Queues and limits: runs are offered in dispatch order (higher priority first, then oldest).
+A run with limits is only offered from a read of the queue, which leaves out runs whose
+limits are full and says how much room the others have; a pass offers no more runs of a
+limit than that room, less the offers still outstanding for it. That is a hint to avoid
+offers that would be refused: admission itself happens in the claim's transaction. Runs
+waiting for a limit are looked at again when a run gives a slot back (`Core.announce`) or
+a rate slot's window passes (`_limit_loop`).
 """
 
 from __future__ import annotations
@@ -18,16 +26,26 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from flux.api.worker_protocol import DispatchMessage
+from flux.domain.events import utcnow
 from flux.orchestrator.fit import Capacity, fits
 from flux.orchestrator.store import OrchestratorStore, QueuedRun
 
 logger = logging.getLogger(__name__)
 SseMessage = tuple[str, str]  # (event name, JSON data)
 _RETRY_S = 0.5
+_NOT_ADMITTED_S = 0.05  # after a claim a limit refused, read the queue again this soon
+_MAX_PAGES = 20  # queue pages read past runs waiting for a limit, per pass
+_RATE_POLL_S = 2.0  # longest wait between looks at when the next rate slot frees
+_MAX_EXPIRED = 10_000
+
+
+def dispatch_order(run: QueuedRun) -> tuple[int, datetime, str]:
+    return (-run.priority, run.created_at, run.execution_id)
 
 
 @dataclass(eq=False)
@@ -71,18 +89,27 @@ class Dispatcher:
         self._backlog = True
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._limit_task: asyncio.Task[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
+        # Offered runs with limits -> their limits ("kind:key"): offers count against room.
+        self._offer_limits: dict[str, tuple[str, ...]] = {}
+        # Run -> the worker that let its last offer expire: a hung worker keeps its stream
+        # open, and offering it the same run again would keep that run (and the slot of
+        # its limit, which the offer counts against) from every other worker.
+        self._expired_at: dict[str, str] = {}
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._loop(), name="flux-dispatch")
+        self._limit_task = asyncio.create_task(self._limit_loop(), name="flux-dispatch-limits")
 
     async def stop(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        for task in (self._task, self._limit_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         for session in self.sessions.values():
             session.close()
 
@@ -91,7 +118,11 @@ class Dispatcher:
     def queued(self, run: QueuedRun, *, local: bool = False) -> None:
         if local:
             self._queued_at[run.execution_id] = time.perf_counter()
-        self._candidates[run.execution_id] = run
+        if run.limited and not run.rooms:
+            # How much room its limits have comes with a read of the queue.
+            self._backlog = True
+        else:
+            self._candidates[run.execution_id] = run
         self._wake.set()
 
     def rescan(self) -> None:
@@ -113,6 +144,8 @@ class Dispatcher:
         return True
 
     def claimed(self, worker: str, execution_id: str) -> None:
+        self._offer_limits.pop(execution_id, None)
+        self._expired_at.pop(execution_id, None)
         for other in self.sessions.values():
             other.offered.pop(execution_id, None)
         session = self.sessions.get(worker)
@@ -125,10 +158,20 @@ class Dispatcher:
     def not_claimed(self, worker: str, execution_id: str) -> None:
         session = self.sessions.get(worker)
         if session is not None and session.offered.pop(execution_id, None) is not None:
+            self._offer_limits.pop(execution_id, None)
             self._wake.set()
+
+    def not_admitted(self, worker: str, execution_id: str) -> None:
+        """A claim of an offered run was refused by one of its limits (a claim elsewhere
+        took the slot first): read the queue again shortly; it leaves the run out while
+        its limit is full."""
+        self.not_claimed(worker, execution_id)
+        self._backlog = True
+        asyncio.get_running_loop().call_later(_NOT_ADMITTED_S, self._wake.set)
 
     def let_go(self, worker: str | None, execution_id: str) -> None:
         """`worker` no longer holds the run (it ended, paused, or was released)."""
+        self._expired_at.pop(execution_id, None)
         session = self.sessions.get(worker or "")
         if session is not None and execution_id in session.held:
             session.held.discard(execution_id)
@@ -157,30 +200,73 @@ class Dispatcher:
                 self._backlog = True
                 asyncio.get_running_loop().call_later(_RETRY_S, self._wake.set)
 
+    def _free(self) -> int:
+        return sum(max(0, s.free) for s in self.sessions.values())
+
+    def _page_size(self) -> int:
+        return self._free() + sum(len(s.offered) for s in self.sessions.values())
+
     async def _pass(self) -> None:
         self._expire_offers()
         candidates, self._candidates = self._candidates, {}
-        free = sum(max(0, s.free) for s in self.sessions.values())
-        if self._backlog and free > 0:
-            limit = free + sum(len(s.offered) for s in self.sessions.values())
+        offset = 0
+        if self._backlog and self._free() > 0:
+            limit = self._page_size()
             rows = await self._store.queued(limit)
             self._backlog = len(rows) >= limit
+            offset = len(rows)
             for row in rows:
-                candidates.setdefault(row.execution_id, row)
-        for run in sorted(candidates.values(), key=lambda r: r.created_at):
-            self._place(run)
+                if row.rooms or row.execution_id not in candidates:
+                    candidates[row.execution_id] = row
+        rooms: dict[str, int] = {}
+        waiting = self._place_all(candidates.values(), rooms)
+        pages = 1
+        # Runs waiting for room in a limit took part of that page: read on past them while
+        # workers have free slots, so that they do not hold back the runs behind them.
+        while waiting and self._backlog and self._free() > 0 and pages < _MAX_PAGES:
+            limit = self._page_size()
+            rows = await self._store.queued(limit, offset)
+            self._backlog = len(rows) >= limit
+            offset += len(rows)
+            pages += 1
+            waiting = self._place_all(rows, rooms)
         self._arm_expiry()
 
-    def _place(self, run: QueuedRun) -> None:
-        if any(run.execution_id in s.offered for s in self.sessions.values()):
-            return
+    def _place_all(self, runs: Iterable[QueuedRun], rooms: dict[str, int]) -> int:
+        """Offer `runs` in dispatch order; returns how many were held back for room in one
+        of their limits."""
+        waiting = 0
+        for run in sorted(runs, key=dispatch_order):
+            if any(run.execution_id in s.offered for s in self.sessions.values()):
+                continue
+            if run.rooms and not self._has_room(run, rooms):
+                waiting += 1
+                continue
+            if self._place(run) and run.rooms:
+                keys = tuple(key for key, _ in run.rooms)
+                self._offer_limits[run.execution_id] = keys
+                for key in keys:
+                    rooms[key] -= 1
+        return waiting
+
+    def _has_room(self, run: QueuedRun, rooms: dict[str, int]) -> bool:
+        for key, room in run.rooms:
+            if key not in rooms:
+                outstanding = sum(1 for keys in self._offer_limits.values() if key in keys)
+                rooms[key] = room - outstanding
+        return all(rooms[key] > 0 for key, _ in run.rooms)
+
+    def _place(self, run: QueuedRun) -> bool:
         fitting = [s for s in self.sessions.values() if fits(run.requests, s.capacity)]
         if not fitting:
-            return  # the API reports a pending_reason; a worker that fits may connect later
+            return False  # the API reports a pending_reason; a fitting worker may connect
+        declined = self._expired_at.get(run.execution_id)
+        if declined is not None and len(fitting) > 1:
+            fitting = [s for s in fitting if s.name != declined]
         session = max(fitting, key=lambda s: s.free)
         if session.free <= 0:
             self._backlog = True
-            return
+            return False
         session.offered[run.execution_id] = time.monotonic()
         message = DispatchMessage(
             execution_id=run.execution_id,
@@ -188,6 +274,24 @@ class Dispatcher:
             workflow_version=run.workflow_version,
         )
         session.send("execution_scheduled", message.model_dump_json())
+        return True
+
+    async def _limit_loop(self) -> None:
+        """A rate slot frees when its window passes, not on an event: look at the queue
+        again then (and read when the next one frees every few seconds, which also covers
+        slots taken on other replicas)."""
+        while True:
+            try:
+                next_free = await self._store.next_slot_free(utcnow())
+            except Exception as exc:
+                logger.debug("reading the next free rate slot failed: %s", exc)
+                next_free = None
+            delay = _RATE_POLL_S
+            if next_free is not None:
+                delay = min(delay, max(0.0, (next_free - utcnow()).total_seconds()) + 0.005)
+            await asyncio.sleep(delay)
+            if next_free is not None and next_free <= utcnow():
+                self.rescan()
 
     def _arm_expiry(self) -> None:
         # One timer for all outstanding offers: it wakes the pass that expires them.
@@ -206,5 +310,9 @@ class Dispatcher:
             stale = [eid for eid, at in session.offered.items() if at <= oldest]
             for execution_id in stale:
                 del session.offered[execution_id]
+                self._offer_limits.pop(execution_id, None)
+                if len(self._expired_at) >= _MAX_EXPIRED:
+                    self._expired_at.clear()  # a bound, not a cache: forgetting is harmless
+                self._expired_at[execution_id] = session.name
             if stale:
                 self._backlog = True

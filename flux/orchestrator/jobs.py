@@ -26,6 +26,7 @@ from flux.api.jobs import (
 )
 from flux.builtin_workflows import BUILTIN_VERSION
 from flux.domain.events import ExecutionEventType, ExecutionState, utcnow
+from flux.domain.limits import LimitError, check_concurrency, check_priority
 from flux.engine.store import ExecutionExistsError, ExecutionRow
 from flux.errors import ExecutionNotFoundError, ExecutionStateError
 from flux.jobs.limits import job_limits
@@ -39,6 +40,7 @@ from flux.jobs.spec import (
 )
 from flux.orchestrator.core import Core
 from flux.orchestrator.idempotency import derived_id
+from flux.orchestrator.limits import job_run_limits
 from flux.orchestrator.store import JobRow, JobRun, QueuedRun, server_event
 from flux.orchestrator.waiters import Watch
 
@@ -91,6 +93,10 @@ class Submission:
     runtime: RuntimeRequest
     run_at: datetime | None
     max_retries: int
+    priority: int = 0
+    # At most `concurrency` jobs with this `concurrencyKey` run at once (None: no limit).
+    concurrency_key: str | None = None
+    concurrency: int = 1
 
 
 class JobService:
@@ -133,6 +139,7 @@ class JobService:
             retries = settings.jobs.max_retries
         if not 0 <= retries <= MAX_RETRIES:
             raise JobSpecError(f"maxRetries must be between 0 and {MAX_RETRIES}, not {retries}")
+        priority, concurrency_key, concurrency = _queue_fields(fields)
         return Submission(
             spec=ScriptSpec(
                 runtime=str(runtime),
@@ -147,6 +154,9 @@ class JobService:
             runtime=runtime,
             run_at=_run_at(fields.get("runAt")),
             max_retries=retries,
+            priority=priority,
+            concurrency_key=concurrency_key,
+            concurrency=concurrency,
         )
 
     async def submit(self, job: Submission, idempotency_key: str | None = None) -> JobSubmitted:
@@ -183,6 +193,8 @@ class JobService:
             updated_at=now,
             workflow_version=BUILTIN_VERSION,
             requests=json.dumps({"runtime": job.runtime.family}),
+            priority=job.priority,
+            limits=job_run_limits(job.concurrency_key, job.concurrency),
         )
         scheduled = server_event(execution_id, 0, _E.WORKFLOW_SCHEDULED, JOB_WORKFLOW, None, now)
         record = JobRow(
@@ -194,7 +206,15 @@ class JobService:
                 self.on_delayed(job.run_at)
         else:
             self.core.announce_queued(
-                QueuedRun(execution_id, JOB_WORKFLOW, BUILTIN_VERSION, row.requests, now)
+                QueuedRun(
+                    execution_id,
+                    JOB_WORKFLOW,
+                    BUILTIN_VERSION,
+                    row.requests,
+                    now,
+                    row.priority,
+                    row.limits is not None,
+                )
             )
         state = JobState.PENDING
         return JobSubmitted(job_id=execution_id, state=state, run_at=job.run_at)
@@ -487,6 +507,22 @@ def _boolean(value: Any) -> bool:
     if text in ("false", "0", "no", "off"):
         return False
     raise ValueError(value)
+
+
+def _queue_fields(fields: Mapping[str, Any]) -> tuple[int, str | None, int]:
+    """`priority`, and `concurrencyKey` with `concurrency` (default 1: one at a time)."""
+    try:
+        priority = check_priority(_opt(fields, "priority", int) or 0)
+        key = _text(fields, "concurrencyKey") or None
+        concurrency = _opt(fields, "concurrency", int)
+        if concurrency is not None and key is None:
+            raise JobSpecError("'concurrency' needs 'concurrencyKey' (the jobs it limits)")
+        concurrency = check_concurrency(1 if concurrency is None else concurrency)
+    except LimitError as exc:
+        raise JobSpecError(str(exc)) from None
+    if key is not None and (len(key) > 200 or not key.isprintable()):
+        raise JobSpecError("'concurrencyKey' must be printable text of at most 200 characters")
+    return priority, key, concurrency
 
 
 def _label(fields: Mapping[str, Any], key: str, default: str, longest: int) -> str:

@@ -5,6 +5,11 @@ disconnect`); this sweep is for the worker that is silent without disconnecting.
 every replica every `lease_ttl / 4`; on PostgreSQL the expired rows are taken with SKIP
 LOCKED, so replicas split the work instead of waiting on each other. A run that lost its
 worker `workers.max_attempts` times ends FAILED with the reason (see `Core.release_policy`).
+
+Each sweep also deletes concurrency slots whose run no longer holds a worker. Every write
+that lets a run go frees its slot in the same transaction, so this finds nothing unless a
+slot was left behind some other way (a row edited by hand, a bug); a leaked slot would
+otherwise keep a limit short of a run forever.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import contextlib
 import logging
 
 from flux.domain.events import utcnow
+from flux.orchestrator import notify
 from flux.orchestrator.core import Core
 
 logger = logging.getLogger(__name__)
@@ -54,7 +60,12 @@ class LeaseSweeper:
             self._core.announce(released)
             total += len(released)
             if len(released) < _BATCH:
-                return total
+                break
+        orphans = await self._core.store.release_orphan_slots()
+        if orphans:
+            logger.warning("%d concurrency slot(s) held by no running execution freed", orphans)
+            self._core.notifier.publish(notify.DISPATCH, {"rescan": True})
+        return total
 
     async def _loop(self) -> None:
         while True:

@@ -12,12 +12,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flux.config import RetentionSettings
+from flux.config import FluxSettings, RetentionSettings
 from flux.domain.events import utcnow
 from flux.orchestrator.store import OrchestratorStore
+from flux.outputs.blobs import BlobStore
 
 logger = logging.getLogger(__name__)
 
@@ -66,10 +68,40 @@ async def prune(
     return done
 
 
+def outputs_pruner(
+    settings: FluxSettings, store: BlobStore
+) -> Callable[[], Awaitable[None]] | None:
+    """What a server's sweep runs after it deleted executions: deleting the large outputs
+    (`flux.outputs.prune`) that only they referenced. None when nothing can be pruned."""
+    if settings.database_url.partition("://")[0].lower() == "memory":
+        return None
+
+    async def prune_unreferenced() -> None:
+        from flux.outputs.prune import prune_outputs
+
+        report = await prune_outputs(
+            settings.database_url, store, grace=settings.outputs.prune_grace
+        )
+        if report.deleted:
+            logger.info(
+                "retention: deleted %d unreferenced output(s), %d bytes",
+                report.deleted,
+                report.bytes,
+            )
+
+    return prune_unreferenced
+
+
 class RetentionSweeper:
-    def __init__(self, store: OrchestratorStore, settings: RetentionSettings):
+    def __init__(
+        self,
+        store: OrchestratorStore,
+        settings: RetentionSettings,
+        after: Callable[[], Awaitable[None]] | None = None,
+    ):
         self._store = store
         self._settings = settings
+        self._after = after  # run after a sweep that deleted something
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -87,6 +119,8 @@ class RetentionSweeper:
                 deleted = await prune(self._store, self._settings)
                 if deleted:
                     logger.info("retention: deleted %s", _summary(deleted))
+                    if self._after is not None:
+                        await self._after()
             except Exception as exc:
                 # The database may be restarting: the next sweep tries again.
                 logger.warning("retention sweep failed: %s", exc)

@@ -19,6 +19,7 @@ from flux.api.models import ExecutionList, ExecutionView, WorkflowDetail, Workfl
 from flux.builtin_workflows import BUILTIN_VERSION, is_builtin
 from flux.catalog import ParsedWorkflow, parse_file
 from flux.domain.events import ExecutionEventType, ExecutionState, utcnow
+from flux.domain.limits import RunLimits
 from flux.engine.store import ExecutionExistsError, ExecutionRow
 from flux.errors import (
     ExecutionNotFoundError,
@@ -30,6 +31,7 @@ from flux.keyring import secret_cipher
 from flux.orchestrator import views
 from flux.orchestrator.core import Core
 from flux.orchestrator.idempotency import derived_id
+from flux.orchestrator.limits import queue_options, waiting_reason
 from flux.orchestrator.store import (
     Lease,
     QueuedRun,
@@ -105,19 +107,37 @@ class Orchestrator:
 
     # Running
 
-    async def submit(self, name: str, input: Any, execution_id: str | None = None) -> RunRow:
-        """A run of catalog workflow `name` (built-ins are not started through here)."""
+    async def submit(
+        self,
+        name: str,
+        input: Any,
+        execution_id: str | None = None,
+        priority: int | None = None,
+    ) -> RunRow:
+        """A run of catalog workflow `name` (built-ins are not started through here), with
+        the workflow's priority unless `priority` is given."""
         wf = await self._workflow_row(name)
-        requests = json.loads(wf.metadata).get("requests")
-        return await self.enqueue(self._new_run(name, wf.version, requests, input, execution_id))
+        meta = json.loads(wf.metadata)
+        return await self.enqueue(
+            self._new_run(
+                name,
+                wf.version,
+                meta.get("requests"),
+                input,
+                execution_id,
+                queue_options(name, meta, input, priority),
+            )
+        )
 
-    async def submit_once(self, name: str, input: Any, key: str) -> tuple[RunRow, bool]:
+    async def submit_once(
+        self, name: str, input: Any, key: str, priority: int | None = None
+    ) -> tuple[RunRow, bool]:
         """The run idempotency key `key` starts, and whether it existed already (then it is
         returned as it is, whatever `input` says). IdempotencyConflictError when the key
         started a run of another workflow."""
         execution_id = derived_id(key)
         try:
-            return await self.submit(name, input, execution_id), False
+            return await self.submit(name, input, execution_id, priority), False
         except ExecutionExistsError:
             return await self.existing_run(execution_id, name, key), True
 
@@ -153,9 +173,11 @@ class Orchestrator:
         if is_builtin(name):
             return self._new_run(name, BUILTIN_VERSION, requests, input, execution_id)
         wf = await self._workflow_row(name)
+        meta = json.loads(wf.metadata)
         if requests is None:
-            requests = json.loads(wf.metadata).get("requests")
-        return self._new_run(name, wf.version, requests, input, execution_id)
+            requests = meta.get("requests")
+        options = queue_options(name, meta, input, None)
+        return self._new_run(name, wf.version, requests, input, execution_id, options)
 
     async def enqueue(self, row: ExecutionRow) -> RunRow:
         """Store a prepared run and offer it to the dispatchers."""
@@ -174,6 +196,7 @@ class Orchestrator:
         requests: dict[str, Any] | None,
         input: Any,
         execution_id: str | None,
+        queue: tuple[int, RunLimits | None] = (0, None),
     ) -> ExecutionRow:
         now = utcnow()
         row = ExecutionRow(
@@ -186,6 +209,7 @@ class Orchestrator:
             workflow_version=version,
             requests=json.dumps(requests) if requests else None,
         )
+        row.priority, row.limits = queue
         row.events = [server_event(row.execution_id, 0, _E.WORKFLOW_SCHEDULED, name, None, now)]
         return row
 
@@ -197,16 +221,18 @@ class Orchestrator:
         wait: bool,
         detailed: bool,
         idempotency_key: str | None = None,
+        priority: int | None = None,
     ) -> Outcome:
         """Start a run (or, with an idempotency key it has seen, take the run that key
-        started) and answer at once or when it settles."""
+        started) and answer at once or when it settles. `priority` overrides the
+        workflow's for this run."""
         execution_id = derived_id(idempotency_key) if idempotency_key else uuid.uuid4().hex
         # Watch before submitting: a fast worker may finish before the submit returns.
         with self.core.waiters.watch(execution_id) as watch:
             if idempotency_key:
-                run, replayed = await self.submit_once(name, input, idempotency_key)
+                run, replayed = await self.submit_once(name, input, idempotency_key, priority)
             else:
-                run, replayed = await self.submit(name, input, execution_id), False
+                run, replayed = await self.submit(name, input, execution_id, priority), False
             if not wait:
                 return Outcome(await self.view(run, detailed), replayed=replayed)
             outcome = await self._wait(run, watch, SETTLED, detailed)
@@ -245,6 +271,7 @@ class Orchestrator:
         input: Any,
         resume_of: str | None = None,
         idempotency_key: str | None = None,
+        priority: int | None = None,
     ) -> AsyncIterator[tuple[str, dict[str, Any]]]:
         """SSE events (name, data) of a new run (or of the run `idempotency_key` started), or
         of resuming `resume_of`, until it settles. The run is submitted (or resumed) here, so
@@ -257,9 +284,9 @@ class Orchestrator:
         watch = waiters.open(execution_id)
         try:
             if resume_of is None and idempotency_key:
-                await self.submit_once(name, input, idempotency_key)
+                await self.submit_once(name, input, idempotency_key, priority)
             elif resume_of is None:
-                await self.submit(name, input, execution_id)
+                await self.submit(name, input, execution_id, priority)
             else:
                 await self.resume(name, resume_of, input, wait=False, detailed=False)
         except BaseException:
@@ -355,10 +382,14 @@ class Orchestrator:
     async def view(self, run: RunRow, detailed: bool = False) -> ExecutionView:
         reason = None
         if run.execution.state is _S.SCHEDULED:
-            stale_after = 3 * self.core.lease_ttl
-            reason = views.pending_reason(
-                run.execution.requests, await self.core.workers(), stale_after
-            )
+            limits = run.execution.limits
+            if limits is not None:
+                reason = await waiting_reason(self.store, limits)
+            if reason is None:
+                stale_after = 3 * self.core.lease_ttl
+                reason = views.pending_reason(
+                    run.execution.requests, await self.core.workers(), stale_after
+                )
         return views.execution_view(
             run, self.core.decoder, detailed=detailed, pending_reason=reason
         )
@@ -391,5 +422,11 @@ class Orchestrator:
 
 def _queued(row: ExecutionRow) -> QueuedRun:
     return QueuedRun(
-        row.execution_id, row.workflow_name, row.workflow_version, row.requests, row.created_at
+        row.execution_id,
+        row.workflow_name,
+        row.workflow_version,
+        row.requests,
+        row.created_at,
+        row.priority,
+        row.limits is not None,
     )

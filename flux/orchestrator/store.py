@@ -21,6 +21,9 @@ from flux.domain.events import ExecutionEventType, ExecutionState, new_event_id
 from flux.engine.store import EventRow, ExecutionRow, ExecutionStore
 
 _S = ExecutionState
+# What retention may delete: executions that can never change again (a paused run may wait
+# for months). Shared by the SQL statements and the in-memory store.
+PRUNABLE_STATES = (_S.COMPLETED, _S.FAILED, _S.CANCELLED)
 # States in which a worker holds the run under a lease.
 HELD_STATES = (_S.CLAIMED, _S.RUNNING, _S.CANCELLING)
 
@@ -51,6 +54,12 @@ class QueuedRun:
     workflow_version: str | None
     requests: str | None
     created_at: datetime
+    priority: int = 0
+    # Whether the run has limits. Read from the queue, `rooms` also says, per limit
+    # ("kind:key"), how many more runs it admits now: a hint for the dispatcher (the claim
+    # decides). A run announced at submission has no rooms yet.
+    limited: bool = False
+    rooms: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(slots=True)
@@ -62,6 +71,42 @@ class Transition:
     state: ExecutionState
     worker_name: str | None = None
     parent_execution_id: str | None = None
+    # The run gave a concurrency slot back: runs waiting for it may be admitted now.
+    freed: bool = False
+
+
+@dataclass(slots=True)
+class SlotRow:
+    """A busy slot of a limit (table `limit_slots`), with the run holding it when that
+    run is still stored."""
+
+    kind: str  # "concurrency" | "rate"
+    key: str
+    slot: int
+    execution_id: str
+    capacity: int
+    acquired_at: datetime
+    free_at: datetime | None = None  # a rate slot counts until then
+    workflow_name: str | None = None
+    state: ExecutionState | None = None
+
+
+@dataclass(slots=True)
+class LimitWaiting:
+    """Queued top-level runs under one limit key."""
+
+    kind: str
+    key: str
+    workflow_name: str
+    capacity: int
+    period: float | None
+    count: int
+
+
+@dataclass(slots=True)
+class LimitUsage:
+    slots: list[SlotRow]
+    waiting: list[LimitWaiting]
 
 
 @dataclass(slots=True)
@@ -188,10 +233,11 @@ class RunQuery:
     parent_execution_id: str | None = None
     top_level: bool = False  # leave out subworkflow runs
     # Runs of a catalog version stored under this file name (JSON DAGs are stored under one
-    # fixed name); with `other_file`, runs of a catalog version stored under any other name
-    # (or none). Built-in workflows have no catalog version, so they match neither.
+    # fixed name); with `other_file`, every run but those (built-in workflows have no
+    # catalog version, so they are among them).
     catalog_file: str | None = None
     other_file: bool = False
+    excluded_workflow: str | None = None  # leave out the runs of this workflow
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +266,15 @@ class LeaseLostError(Exception):
     def __init__(self, execution_id: str, detail: str):
         super().__init__(f"execution '{execution_id}': {detail}")
         self.execution_id = execution_id
+
+
+class NotAdmittedError(Exception):
+    """A queued run cannot be claimed now: one of its limits has no free slot. It stays
+    queued."""
+
+    def __init__(self, execution_id: str, reason: str):
+        super().__init__(f"execution '{execution_id}' waits: {reason}")
+        self.execution_id, self.reason = execution_id, reason
 
 
 class StateConflictError(Exception):
@@ -298,8 +353,10 @@ class OrchestratorStore(ExecutionStore, Protocol):
 
     async def count_by_state(self) -> dict[ExecutionState, int]: ...
 
-    async def queued(self, limit: int) -> list[QueuedRun]:
-        """Top-level SCHEDULED executions, oldest first (no lock: claims decide)."""
+    async def queued(self, limit: int, offset: int = 0) -> list[QueuedRun]:
+        """Top-level SCHEDULED executions in dispatch order: higher priority first, then
+        oldest first. Runs whose limits have no room now are left out; the others carry
+        their rooms (no lock: claims decide)."""
 
     # Leases
 
@@ -307,7 +364,9 @@ class OrchestratorStore(ExecutionStore, Protocol):
         self, execution_id: str, worker_name: str, claimed_value: bytes, expires_at: datetime
     ) -> RunRow:
         """SCHEDULED -> CLAIMED, epoch + 1, attempts + 1, WORKFLOW_CLAIMED recorded; returns
-        the run with its events. KeyError if unknown, StateConflictError if not SCHEDULED."""
+        the run with its events. A run with limits is admitted in the same transaction (a
+        slot of each limit taken), or NotAdmittedError with nothing written. KeyError if
+        unknown, StateConflictError if not SCHEDULED."""
 
     async def claim_next(
         self,
@@ -317,8 +376,9 @@ class OrchestratorStore(ExecutionStore, Protocol):
         limit: int,
         fits: Callable[[str | None], bool],
     ) -> list[RunRow]:
-        """Claim up to `limit` top-level queued runs whose requests `fits`, oldest first,
-        skipping rows another transaction holds (SKIP LOCKED)."""
+        """Claim up to `limit` top-level queued runs whose requests `fits`, in dispatch
+        order, skipping rows another transaction holds (SKIP LOCKED) and runs their limits
+        do not admit now."""
 
     async def claim_child(
         self,
@@ -333,9 +393,12 @@ class OrchestratorStore(ExecutionStore, Protocol):
 
     async def checkpoint(self, write: CheckpointWrite, expires_at: datetime) -> Transition:
         """Append events (and set state / output / error) if the worker holds the run at
-        that epoch; renews the lease, or ends it when the run pauses or finishes. A run
-        being cancelled stays CANCELLING until the worker records an end. KeyError,
-        LeaseLostError, EventConflictError."""
+        that epoch; renews the lease, or ends it when the run pauses or finishes (and
+        gives its concurrency slot back). A run being cancelled stays CANCELLING until the
+        worker records an end. KeyError, LeaseLostError, EventConflictError.
+
+        Every write that moves a run out of CLAIMED / RUNNING / CANCELLING (release, crash
+        release, cancel, checkpoint) frees its concurrency slot in the same transaction."""
 
     async def renew(
         self,
@@ -503,6 +566,21 @@ class OrchestratorStore(ExecutionStore, Protocol):
     ) -> list[LogChunk]:
         """Chunks of one execution (of one step when given), by step then offset, whose
         offset >= `after` (only meaningful with a step)."""
+
+    # Limits (docs/production.md, "Queues and limits")
+
+    async def limit_slots(self, kind: str, key: str, now: datetime) -> list[SlotRow]:
+        """The busy slots of one limit at `now`, by slot number."""
+
+    async def limit_usage(self, now: datetime) -> LimitUsage:
+        """Every busy slot at `now` (by kind, key, slot) and the queued runs per limit."""
+
+    async def next_slot_free(self, now: datetime) -> datetime | None:
+        """The earliest time after `now` at which a busy rate slot frees."""
+
+    async def release_orphan_slots(self) -> int:
+        """Delete concurrency slots whose run no longer holds a worker (a safety net: every
+        write that lets a run go frees its slot itself); returns how many."""
 
     # Worker registry
 

@@ -26,8 +26,9 @@ import uuid
 from typing import Any
 
 import flux.errors
+from flux.codec.references import REFERENCE_TAG, OutputSink, References
 from flux.codec.serializers import PickleSerializer
-from flux.errors import TamperedDataError
+from flux.errors import OutputMissingError, TamperedDataError
 
 _PICKLE_TAG, _JSON_TAG = b"P", b"J"
 # Callables a pickle may invoke. `bytes` and `bytearray` are left out on purpose: protocol 5
@@ -108,14 +109,25 @@ class _DisplayPickle(PickleSerializer):
 
 
 class DisplayDecoder:
-    def __init__(self, signing_key: bytes):
+    """`outputs`: where large values are kept (a reference is shown as the value it stands
+    for, read from there and checked against its signed sha256)."""
+
+    def __init__(self, signing_key: bytes, outputs: OutputSink | None = None):
         self._pickle = _DisplayPickle(signing_key)
+        self._references = References(signing_key)
+        self._outputs = outputs
+
+    def _dereferenced(self, data: bytes) -> bytes:
+        if data[:1] == REFERENCE_TAG:
+            return self._references.resolve(data, self._outputs)
+        return data
 
     def decode(self, data: bytes | None) -> Any:
         """The stored value as a JSON-compatible value, never raising."""
         if data is None:
             return None
         try:
+            data = self._dereferenced(data)
             tag, body = data[:1], data[1:]
             if tag == _PICKLE_TAG:
                 return to_json(self._pickle.loads(body))
@@ -123,15 +135,20 @@ class DisplayDecoder:
                 return to_json(json.loads(body, object_hook=_json_hook))
         except TamperedDataError:
             return "<value failed its signature check>"
+        except OutputMissingError as exc:
+            return f"<stored output {exc.digest[:12]}… is not available>"
         except Exception as exc:
             return f"<unreadable value: {type(exc).__name__}>"
         return "<value with an unknown serializer tag>"
 
     def decode_raw(self, data: bytes | None) -> Any:
         """The value as Python objects (placeholders included); None if unreadable."""
-        if data is None or data[:1] != _PICKLE_TAG:
-            return self.decode(data)
+        if data is None:
+            return None
         try:
+            data = self._dereferenced(data)
+            if data[:1] != _PICKLE_TAG:
+                return self.decode(data)
             return self._pickle.loads(data[1:])
         except Exception:
             return None

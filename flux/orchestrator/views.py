@@ -12,6 +12,7 @@ from flux.api.worker_protocol import PackageInfo, WorkerResources
 from flux.domain.events import ExecutionEventType, ExecutionState, utcnow
 from flux.engine.store import EventRow
 from flux.orchestrator.fit import Capacity, shortfall
+from flux.orchestrator.rerun import rerun_origin
 from flux.orchestrator.store import RunRow, WorkerRow, WorkflowRow
 from flux.orchestrator.values import DisplayDecoder
 
@@ -37,8 +38,11 @@ def execution_view(
         error=lease.error if row.state is _S.FAILED else None,
         worker_name=lease.worker_name,
         parent_execution_id=row.parent_execution_id,
+        rerun_of=rerun_origin(row.events, decoder.decode),
         attempts=lease.attempts,
         pending_reason=pending_reason if row.state is _S.SCHEDULED else None,
+        priority=row.priority,
+        limit_keys=[f"{kind}:{key}" for kind, key in row.limits.limit_keys()] if row.limits else [],
         created_at=row.created_at,
         updated_at=row.updated_at,
         events=[event_view(e, decoder) for e in row.events] if detailed else None,
@@ -83,6 +87,8 @@ def workflow_info(row: WorkflowRow) -> WorkflowInfo:
         secret_requests=meta.get("secret_requests") or [],
         requests=meta.get("requests"),
         schedule=meta.get("schedule"),
+        limits=meta.get("limits"),
+        priority=meta.get("priority") or 0,
     )
 
 

@@ -51,6 +51,7 @@ from flux.orchestrator.store import (
     CheckpointWrite,
     LeaseLostError,
     LogChunk,
+    NotAdmittedError,
     RunRow,
     StateConflictError,
     WorkerRow,
@@ -237,6 +238,10 @@ class WorkerGateway:
             raise UnknownExecutionError(f"execution '{execution_id}' not found") from None
         except StateConflictError as exc:
             self.core.dispatcher.not_claimed(worker, execution_id)
+            raise NotHeldError(str(exc)) from None
+        except NotAdmittedError as exc:
+            # Still queued: like a lost race, a 409 the worker ignores.
+            self.core.dispatcher.not_admitted(worker, execution_id)
             raise NotHeldError(str(exc)) from None
         self._claimed(worker, run)
         return _claim(run)

@@ -20,19 +20,22 @@ from flux.orchestrator.core import Core, Observers
 from flux.orchestrator.dags import DagService
 from flux.orchestrator.jobs import JobService
 from flux.orchestrator.recovery import LeaseSweeper
-from flux.orchestrator.retention import RetentionSweeper
+from flux.orchestrator.retention import RetentionSweeper, outputs_pruner
 from flux.orchestrator.scheduler import Scheduler
 from flux.orchestrator.schedules import ScheduleService
 from flux.orchestrator.service import Orchestrator
 from flux.orchestrator.timers import RunAtTimer
 from flux.orchestrator.values import DisplayDecoder
 from flux.orchestrator.workers import WorkerGateway
+from flux.outputs.setup import server_offloader
 from flux.server import (
     errors,
     routes_admin,
     routes_dags,
+    routes_dashboard,
     routes_executions,
     routes_jobs,
+    routes_limits,
     routes_ops,
     routes_schedules,
     routes_workers,
@@ -70,6 +73,7 @@ async def open_state(settings: FluxSettings, token: str) -> ServerState:
     try:
         await store.ping()  # opens and migrates now, not on the first request
         key = signing_key(settings)
+        outputs = server_offloader(settings)
         metrics = ServerMetrics()
         traces = (
             TraceExporter(settings.telemetry, store) if settings.telemetry.otlp_endpoint else None
@@ -78,8 +82,8 @@ async def open_state(settings: FluxSettings, token: str) -> ServerState:
             store=store,
             notifier=create_notifier(settings.database_url),
             settings=settings,
-            codec=Codec(settings.serializer, key),
-            decoder=DisplayDecoder(key),
+            codec=Codec(settings.serializer, key, outputs),
+            decoder=DisplayDecoder(key, outputs),
             observer=Observers((metrics, traces)) if traces is not None else metrics,
         )
         await core.start()
@@ -102,8 +106,11 @@ async def open_state(settings: FluxSettings, token: str) -> ServerState:
         dags=DagService(orchestrator, schedules),
         timer=timer,
         schedules=schedules,
-        retention=RetentionSweeper(core.store, settings.retention),
+        retention=RetentionSweeper(
+            core.store, settings.retention, after=outputs_pruner(settings, outputs.store)
+        ),
         traces=traces,
+        outputs=outputs,
     )
     state.sweeper.start()
     state.timer.start()
@@ -146,6 +153,7 @@ def create_app(settings: FluxSettings, *, token: str | None = None) -> FastAPI:
     )
     errors.install(app, unavailable_errors(settings.database_url))
     routers = (
+        routes_dashboard,  # first: its /executions/live and /search before /{id}
         routes_dags,
         routes_workflows,
         routes_jobs,
@@ -154,6 +162,7 @@ def create_app(settings: FluxSettings, *, token: str | None = None) -> FastAPI:
         routes_admin,
         routes_ops,
         routes_schedules,
+        routes_limits,
     )
     for module in routers:
         app.include_router(module.router)

@@ -23,6 +23,7 @@ from flux.errors import (
     WorkflowNotFoundError,
 )
 from flux.jobs.spec import JobSpecError
+from flux.orchestrator.rerun import RerunError, RerunRefusedError
 from flux.orchestrator.workers import AuthError, NotHeldError, UnknownExecutionError
 
 logger = logging.getLogger(__name__)
@@ -41,6 +42,8 @@ _STATUS: list[tuple[type[Exception], int]] = [
     (CatalogError, 400),
     (SerializationError, 400),
     (JobSpecError, 400),
+    (RerunError, 400),
+    (RerunRefusedError, 409),
 ]
 
 

@@ -36,6 +36,9 @@ _FIELDS = (
     "cpuSeconds",
     "maxProcesses",
     "network",
+    "priority",
+    "concurrencyKey",
+    "concurrency",
 )
 _SUBMIT_BODY = {
     "requestBody": {
@@ -59,6 +62,12 @@ _SUBMIT_BODY = {
                         "cpuSeconds": {"type": "number"},
                         "maxProcesses": {"type": "integer"},
                         "network": {"type": "boolean"},
+                        "priority": {"type": "integer", "minimum": -1000, "maximum": 1000},
+                        "concurrencyKey": {
+                            "type": "string",
+                            "description": "jobs with the same key run `concurrency` at once",
+                        },
+                        "concurrency": {"type": "integer", "minimum": 1, "default": 1},
                     },
                 }
             },

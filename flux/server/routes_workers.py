@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from flux.api.models import WorkerView
@@ -31,7 +32,9 @@ from flux.api.worker_protocol import (
     WorkerRegistration,
     WorkflowSource,
 )
+from flux.codec.references import digest_of, is_digest
 from flux.orchestrator.dispatch import WorkerSession
+from flux.outputs.blobs import BlobStore
 from flux.server.errors import documented
 from flux.server.sse import frame, sse_response
 from flux.server.state import Gateway, ServerState, State
@@ -184,3 +187,56 @@ async def disconnect(worker: Worker, gateway: Gateway) -> Response:
     """A graceful leave: the worker's SSE stream is closed (which releases what it holds)."""
     gateway.leave(worker)
     return Response(status_code=204)
+
+
+# Large outputs (docs/production.md): the server owns the output store; a worker uploads a
+# value's bytes before the checkpoint that references it, and fetches them to replay.
+
+
+_OCTETS = "application/octet-stream"
+
+
+def _output_store(state: ServerState, digest: str) -> BlobStore | JSONResponse:
+    if state.outputs is None:
+        return JSONResponse({"detail": "this server keeps no output store"}, status_code=404)
+    if not is_digest(digest):
+        return JSONResponse({"detail": "not a sha256 digest (64 hex digits)"}, status_code=400)
+    return state.outputs.store
+
+
+@router.put(
+    "/{name}/outputs/{digest}", status_code=204, responses=documented(400, 401, 403, 404, 413)
+)
+async def put_output(worker: Worker, digest: str, request: Request, state: State) -> Response:
+    """Store a large value's encoded bytes under their sha256 (the body must match `digest`).
+    Idempotent: the same bytes always land at the same name."""
+    store = _output_store(state, digest)
+    if isinstance(store, JSONResponse):
+        return store
+    limit = state.core.settings.outputs.max_upload_bytes
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return JSONResponse({"detail": f"over outputs.max_upload_bytes ({limit})"}, 413)
+    data = await request.body()
+    if len(data) > limit:
+        return JSONResponse({"detail": f"over outputs.max_upload_bytes ({limit})"}, 413)
+    if digest_of(data) != digest:
+        return JSONResponse({"detail": "the body's sha256 is not the digest named"}, 400)
+    await store.put(digest, data)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/{name}/outputs/{digest}",
+    responses={**documented(400, 401, 403, 404), 200: {"content": {_OCTETS: {}}}},
+)
+async def get_output(worker: Worker, digest: str, state: State) -> Response:
+    """A large value's encoded bytes, as uploaded (the worker checks them against the signed
+    reference before decoding)."""
+    store = _output_store(state, digest)
+    if isinstance(store, JSONResponse):
+        return store
+    data = await store.get(digest)
+    if data is None:
+        return JSONResponse({"detail": f"no stored output {digest}"}, status_code=404)
+    return Response(data, media_type=_OCTETS)

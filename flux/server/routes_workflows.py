@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from starlette.datastructures import UploadFile
 
 from flux.api.models import ExecutionView, WorkflowDetail, WorkflowInfo
+from flux.domain.limits import MAX_PRIORITY, MIN_PRIORITY
 from flux.orchestrator.service import Outcome
 from flux.server.errors import documented
 from flux.server.idempotency import IDEMPOTENCY_PARAMETER, REPLAYED_HEADER, idempotency_key
@@ -133,16 +134,28 @@ async def _events(stream: AsyncIterator[tuple[str, dict[str, Any]]]) -> AsyncIte
     openapi_extra={**_INPUT_BODY, "parameters": [IDEMPOTENCY_PARAMETER]},
 )
 async def run_workflow(
-    name: str, mode: Mode, request: Request, service: Service, detailed: bool = False
+    name: str,
+    mode: Mode,
+    request: Request,
+    service: Service,
+    detailed: bool = False,
+    priority: Annotated[int | None, Query(ge=MIN_PRIORITY, le=MAX_PRIORITY)] = None,
 ) -> Response:
     """Start a run: `sync` waits for its end (202 after server.sync_timeout), `async`
-    returns at once, `stream` sends server-sent events until it settles."""
+    returns at once, `stream` sends server-sent events until it settles. `priority`
+    overrides the workflow's: queued runs with a higher one start first."""
     input = await read_input(request)
     key = idempotency_key(request)
     if mode is Mode.stream:
-        return sse_response(_events(await service.stream(name, input, idempotency_key=key)))
+        events = await service.stream(name, input, idempotency_key=key, priority=priority)
+        return sse_response(_events(events))
     outcome = await service.run(
-        name, input, wait=mode is Mode.sync, detailed=detailed, idempotency_key=key
+        name,
+        input,
+        wait=mode is Mode.sync,
+        detailed=detailed,
+        idempotency_key=key,
+        priority=priority,
     )
     return _answer(outcome)
 

@@ -18,6 +18,7 @@ from flux.orchestrator.schedules import ScheduleService
 from flux.orchestrator.service import Orchestrator
 from flux.orchestrator.timers import RunAtTimer
 from flux.orchestrator.workers import WorkerGateway
+from flux.outputs.offload import Offloader
 from flux.server.metrics import ServerMetrics
 from flux.server.tracing import TraceExporter
 
@@ -35,6 +36,7 @@ class ServerState:
     schedules: ScheduleService
     retention: RetentionSweeper
     traces: TraceExporter | None = None
+    outputs: Offloader | None = None  # the output store workers upload large values to
     background: set[asyncio.Task[Any]] = field(default_factory=set)
     stopping: bool = False
 

@@ -27,8 +27,9 @@ from flux.storage.statements import UpsertInsert
 # the run (`lease_statements.RUN_COLUMNS`).
 JOB_COLUMNS = ("execution_id", "name", "type", "runtime", "created_at")
 LOG_COLUMNS = ("execution_id", "step_id", "position", "text", "time")
-# What `release_due` returns: a `QueuedRun`, then the run_at it is sorted by.
-RELEASED_COLUMNS = (*QUEUED_COLUMNS, "run_at")
+# What `release_due` returns: a `QueuedRun`, then the run_at it is sorted by, then its
+# priority and limit keys.
+RELEASED_COLUMNS = (*QUEUED_COLUMNS, "run_at", "priority", "concurrency_key", "rate_key")
 
 _STATE_SLOTS = tuple(f"b_state_{i}" for i in range(len(ExecutionState)))
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flux.domain.events import ExecutionEventType, ExecutionState
+from flux.domain.limits import CONCURRENCY, RATE, RunLimits
 from flux.orchestrator.store import (
     HELD_STATES,
     Lease,
@@ -39,6 +40,12 @@ LOCK_COLUMNS = (
     "lease_expires_at",
     "attempts",
     "error",
+    # The run's limits (`flux.domain.limits.RunLimits.columns`).
+    "concurrency_key",
+    "concurrency_limit",
+    "rate_key",
+    "rate_limit",
+    "rate_period",
 )
 
 
@@ -49,13 +56,21 @@ class LockedRun:
     state: ExecutionState
     parent_execution_id: str | None
     lease: Lease
+    limits: RunLimits | None = None
 
     @classmethod
     def from_row(cls, row: Sequence[Any], read_time: Any) -> LockedRun:
-        execution_id, name, state, parent, worker, epoch, expires, attempts, error = row
+        execution_id, name, state, parent, worker, epoch, expires, attempts, error = row[:9]
         expires_at = None if expires is None else read_time(expires)
         lease = Lease(worker, epoch, expires_at, attempts, error)
-        return cls(execution_id, name, ExecutionState(state), parent, lease)
+        limits = RunLimits.from_columns(*row[9:14])
+        return cls(execution_id, name, ExecutionState(state), parent, lease, limits)
+
+    @property
+    def frees_slot(self) -> bool:
+        """Whether, in its state now, the run holds no concurrency slot it may have held."""
+        limited = self.limits is not None and self.limits.concurrency_key is not None
+        return limited and self.state not in HELD_STATES
 
     def transition(self) -> Transition:
         return Transition(
@@ -64,6 +79,7 @@ class LockedRun:
             self.state,
             self.lease.worker_name,
             self.parent_execution_id,
+            freed=self.frees_slot,
         )
 
 
@@ -202,3 +218,69 @@ def checkpoint_params(
         "b_lease_expires_at": None if ends else expires_at,
         "b_updated_at": now,
     }
+
+
+# Admission under limits (docs/production.md, "Queues and limits"). An adapter, inside the
+# claim's transaction, reads the busy slots of each limit the run has, tries to insert a
+# free slot number below the capacity (the primary key refuses a slot another claim took
+# meanwhile), and when one limit has no free slot deletes the slots it took for the others.
+
+
+@dataclass(frozen=True, slots=True)
+class SlotRequest:
+    kind: str
+    key: str
+    capacity: int
+    free_at: datetime | None  # a rate slot's end; None: until the run lets go
+
+    def candidates(self, busy: set[int]) -> list[int]:
+        return [slot for slot in range(self.capacity) if slot not in busy]
+
+    def refusal(self, busy: int) -> str:
+        if self.kind == CONCURRENCY:
+            return f"concurrency limit '{self.key}' is full ({busy} of {self.capacity} running)"
+        return f"rate limit '{self.key}' is used up ({busy} of {self.capacity} starts)"
+
+
+def slot_requests(limits: RunLimits | None, now: datetime) -> list[SlotRequest]:
+    """The slots a claim of a run with `limits` must take at `now`."""
+    if limits is None:
+        return []
+    wanted = []
+    if limits.concurrency_key is not None and limits.concurrency is not None:
+        wanted.append(SlotRequest(CONCURRENCY, limits.concurrency_key, limits.concurrency, None))
+    if limits.rate_key is not None and limits.rate is not None and limits.period is not None:
+        free_at = now + timedelta(seconds=limits.period)
+        wanted.append(SlotRequest(RATE, limits.rate_key, limits.rate, free_at))
+    return wanted
+
+
+def slot_params(
+    request: SlotRequest, slot: int, execution_id: str, now: datetime, stamp: Any
+) -> dict[str, Any]:
+    """Parameters of `LimitStatements.acquire`."""
+    return {
+        "kind": request.kind,
+        "limit_key": request.key,
+        "slot": slot,
+        "execution_id": execution_id,
+        "capacity": request.capacity,
+        "acquired_at": stamp(now),
+        "free_at": None if request.free_at is None else stamp(request.free_at),
+        "lock_key": f"{request.kind}:{request.key}",
+    }
+
+
+def busy_params(request: SlotRequest, now: datetime, stamp: Any) -> dict[str, Any]:
+    return {"kind": request.kind, "limit_key": request.key, "now": stamp(now)}
+
+
+def free_params(kind: str, key: str, execution_id: str) -> dict[str, Any]:
+    return {"kind": kind, "limit_key": key, "execution_id": execution_id}
+
+
+def concurrency_release(run: LockedRun) -> dict[str, Any] | None:
+    """Parameters of `LimitStatements.free` when `run`, as planned, gives its slot back."""
+    if not run.frees_slot or run.limits is None or run.limits.concurrency_key is None:
+        return None
+    return free_params(CONCURRENCY, run.limits.concurrency_key, run.execution_id)

@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from flux.domain.events import ExecutionEventType, ExecutionState, utcnow
+from flux.domain.limits import CONCURRENCY
 from flux.engine.store import EventConflictError, EventRow, ExecutionExistsError, ExecutionRow
 from flux.errors import ScheduleExistsError
 from flux.orchestrator.store import (
@@ -22,12 +23,16 @@ from flux.orchestrator.store import (
     JobRun,
     Lease,
     LeaseLostError,
+    LimitUsage,
+    LimitWaiting,
     LogChunk,
+    NotAdmittedError,
     QueuedRun,
     ReleasePolicy,
     RunRow,
     ScheduleFire,
     ScheduleRow,
+    SlotRow,
     StateConflictError,
     Transition,
     WorkerRow,
@@ -36,6 +41,7 @@ from flux.orchestrator.store import (
     lease_lost_detail,
     server_event,
 )
+from flux.storage.leases import SlotRequest, slot_requests
 from flux.storage.memory_retention import MemoryRetention
 from flux.storage.memory_stats import MemoryStats
 from flux.storage.rows import as_utc, first_taken_seq
@@ -50,8 +56,18 @@ def _event_copy(event: EventRow) -> EventRow:
 
 def _queued(row: ExecutionRow) -> QueuedRun:
     return QueuedRun(
-        row.execution_id, row.workflow_name, row.workflow_version, row.requests, row.created_at
+        row.execution_id,
+        row.workflow_name,
+        row.workflow_version,
+        row.requests,
+        row.created_at,
+        row.priority,
+        row.limits is not None,
     )
+
+
+def _dispatch_order(row: ExecutionRow) -> tuple[int, datetime, str]:
+    return (-row.priority, row.created_at, row.execution_id)
 
 
 class InMemoryStore(MemoryStats, MemoryRetention):
@@ -68,6 +84,8 @@ class InMemoryStore(MemoryStats, MemoryRetention):
         self._logs: dict[str, dict[tuple[str, int], LogChunk]] = {}
         self._schedules: dict[str, ScheduleRow] = {}
         self._fires: dict[str, dict[datetime, ScheduleFire]] = {}
+        # Slots of limits by (kind, key, slot number), as table `limit_slots`.
+        self._slots: dict[tuple[str, str, int], SlotRow] = {}
 
     async def create_execution(self, execution: ExecutionRow, events: Sequence[EventRow]) -> None:
         if execution.execution_id in self._executions:
@@ -214,16 +232,30 @@ class InMemoryStore(MemoryStats, MemoryRetention):
             counts[row.state] = counts.get(row.state, 0) + 1
         return counts
 
-    async def queued(self, limit: int) -> list[QueuedRun]:
-        rows = sorted(
+    def _queue(self) -> list[ExecutionRow]:
+        return sorted(
             (
                 row
                 for row in self._executions.values()
                 if row.state is _S.SCHEDULED and row.parent_execution_id is None
             ),
-            key=lambda row: (row.created_at, row.execution_id),
+            key=_dispatch_order,
         )
-        return [_queued(row) for row in rows[:limit]]
+
+    def _rooms(self, row: ExecutionRow, now: datetime) -> tuple[tuple[str, int], ...]:
+        return tuple(
+            (f"{request.kind}:{request.key}", request.capacity - len(self._busy(request, now)))
+            for request in slot_requests(row.limits, now)
+        )
+
+    async def queued(self, limit: int, offset: int = 0) -> list[QueuedRun]:
+        now = utcnow()
+        found = []
+        for row in self._queue():
+            rooms = self._rooms(row, now)
+            if all(room > 0 for _, room in rooms):
+                found.append(replace(_queued(row), rooms=rooms))
+        return found[offset : offset + limit]
 
     def _record(
         self,
@@ -241,8 +273,14 @@ class InMemoryStore(MemoryStats, MemoryRetention):
     def _transition(self, execution_id: str) -> Transition:
         row = self._executions[execution_id]
         lease = self._leases[execution_id]
+        freed = self._free_slot(execution_id)
         return Transition(
-            execution_id, row.workflow_name, row.state, lease.worker_name, row.parent_execution_id
+            execution_id,
+            row.workflow_name,
+            row.state,
+            lease.worker_name,
+            row.parent_execution_id,
+            freed=freed,
         )
 
     # Leases
@@ -261,6 +299,48 @@ class InMemoryStore(MemoryStats, MemoryRetention):
         assert run is not None
         return run
 
+    # Limits: slots taken and given back as the SQL stores do (`flux.storage.leases`).
+
+    def _busy(self, request: SlotRequest, now: datetime) -> dict[int, SlotRow]:
+        return {
+            number: slot
+            for (kind, key, number), slot in self._slots.items()
+            if kind == request.kind
+            and key == request.key
+            and (slot.free_at is None or slot.free_at > now)
+        }
+
+    def _admit(self, row: ExecutionRow) -> str | None:
+        now = utcnow()
+        wanted = slot_requests(row.limits, now)
+        for request in wanted:
+            busy = self._busy(request, now)
+            if not request.candidates(set(busy)):
+                return request.refusal(len(busy))
+        for request in wanted:
+            number = request.candidates(set(self._busy(request, now)))[0]
+            self._slots[(request.kind, request.key, number)] = SlotRow(
+                request.kind,
+                request.key,
+                number,
+                row.execution_id,
+                request.capacity,
+                now,
+                request.free_at,
+            )
+        return None
+
+    def _free_slot(self, execution_id: str) -> bool:
+        """Give back the run's concurrency slot if it no longer holds a worker."""
+        row = self._executions[execution_id]
+        key = row.limits.concurrency_key if row.limits else None
+        if key is None or row.state in HELD_STATES:
+            return False
+        for index, slot in list(self._slots.items()):
+            if index[:2] == (CONCURRENCY, key) and slot.execution_id == execution_id:
+                del self._slots[index]
+        return True
+
     async def claim(
         self, execution_id: str, worker_name: str, claimed_value: bytes, expires_at: datetime
     ) -> RunRow:
@@ -269,6 +349,9 @@ class InMemoryStore(MemoryStats, MemoryRetention):
             raise KeyError(execution_id)
         if row.state is not _S.SCHEDULED:
             raise StateConflictError(execution_id, row.state, "claim")
+        refused = self._admit(row)
+        if refused is not None:
+            raise NotAdmittedError(execution_id, refused)
         return self._take(execution_id, worker_name, claimed_value, expires_at)
 
     async def claim_next(
@@ -280,13 +363,11 @@ class InMemoryStore(MemoryStats, MemoryRetention):
         fits: Callable[[str | None], bool],
     ) -> list[RunRow]:
         claimed: list[RunRow] = []
-        for queued in await self.queued(len(self._executions)):
+        for row in self._queue():
             if len(claimed) >= limit:
                 break
-            if fits(queued.requests):
-                claimed.append(
-                    self._take(queued.execution_id, worker_name, claimed_value, expires_at)
-                )
+            if fits(row.requests) and self._admit(row) is None:
+                claimed.append(self._take(row.execution_id, worker_name, claimed_value, expires_at))
         return claimed
 
     def _check_held(self, execution_id: str, worker_name: str, epoch: int) -> None:
@@ -566,6 +647,64 @@ class InMemoryStore(MemoryStats, MemoryRetention):
             for key in sorted(log)
             if step_id in (None, key[0]) and key[1] >= after
         ]
+
+    # Limits
+
+    def _slot_copy(self, slot: SlotRow) -> SlotRow:
+        row = self._executions.get(slot.execution_id)
+        return replace(
+            slot,
+            workflow_name=None if row is None else row.workflow_name,
+            state=None if row is None else row.state,
+        )
+
+    def _busy_slots(self, now: datetime) -> list[SlotRow]:
+        now = as_utc(now)
+        busy = []
+        for index in sorted(self._slots):
+            free_at = self._slots[index].free_at
+            if free_at is None or free_at > now:
+                busy.append(self._slot_copy(self._slots[index]))
+        return busy
+
+    async def limit_slots(self, kind: str, key: str, now: datetime) -> list[SlotRow]:
+        return [s for s in self._busy_slots(now) if (s.kind, s.key) == (kind, key)]
+
+    async def limit_usage(self, now: datetime) -> LimitUsage:
+        waiting: dict[tuple[str, str, str], LimitWaiting] = {}
+        for row in self._queue():
+            limits = row.limits
+            if limits is None:
+                continue
+            for kind, key in limits.limit_keys():
+                capacity = limits.concurrency if kind == CONCURRENCY else limits.rate
+                period = limits.period if kind != CONCURRENCY else None
+                found = waiting.setdefault(
+                    (kind, key, row.workflow_name),
+                    LimitWaiting(kind, key, row.workflow_name, 0, period, 0),
+                )
+                found.capacity = max(found.capacity, capacity or 0)
+                found.count += 1
+        return LimitUsage(self._busy_slots(now), list(waiting.values()))
+
+    async def next_slot_free(self, now: datetime) -> datetime | None:
+        now = as_utc(now)
+        times = [s.free_at for s in self._slots.values() if s.free_at and s.free_at > now]
+        return min(times, default=None)
+
+    async def release_orphan_slots(self) -> int:
+        orphans = [
+            index
+            for index, slot in self._slots.items()
+            if index[0] == CONCURRENCY
+            and (
+                slot.execution_id not in self._executions
+                or self._executions[slot.execution_id].state not in HELD_STATES
+            )
+        ]
+        for index in orphans:
+            del self._slots[index]
+        return len(orphans)
 
     # Worker registry
 

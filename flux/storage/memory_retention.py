@@ -7,8 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flux.engine.store import EventRow, ExecutionRow
-from flux.orchestrator.store import JobRow, Lease, LogChunk
-from flux.storage.retention_statements import PRUNABLE_STATES
+from flux.orchestrator.store import PRUNABLE_STATES, JobRow, Lease, LogChunk
 from flux.storage.rows import as_utc
 
 

@@ -22,6 +22,7 @@ class MemoryStats:
     def _matches(self, row: ExecutionRow, query: RunQuery) -> bool:
         checks = (
             query.workflow_name in (None, row.workflow_name),
+            query.excluded_workflow is None or row.workflow_name != query.excluded_workflow,
             not query.states or row.state in query.states,
             query.created_after is None or row.created_at >= as_utc(query.created_after),
             query.created_before is None or row.created_at < as_utc(query.created_before),
@@ -39,10 +40,8 @@ class MemoryStats:
         if query.catalog_file is None:
             return True
         version = self._workflows.get((row.workflow_name, row.workflow_version or ""))
-        if version is None:
-            return False
-        same = (version.filename or "") == query.catalog_file
-        return same != query.other_file
+        stored_so = version is not None and version.filename == query.catalog_file
+        return stored_so != query.other_file
 
     def _run_copy(self, row: ExecutionRow) -> RunRow:
         return RunRow(replace(row, events=[]), replace(self._leases[row.execution_id]))

@@ -10,19 +10,25 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from psycopg import AsyncConnection, errors
 from psycopg_pool import AsyncConnectionPool
 
 from flux.domain.events import ExecutionState, utcnow
+from flux.domain.limits import CONCURRENCY, RATE
 from flux.engine.store import EventConflictError, ExecutionRow
 from flux.orchestrator.store import (
+    HELD_STATES,
     CheckpointWrite,
     LeaseLostError,
+    LimitUsage,
+    NotAdmittedError,
     QueuedRun,
     ReleasePolicy,
     RunRow,
+    SlotRow,
     Transition,
     WorkerRow,
     WorkflowRow,
@@ -31,11 +37,21 @@ from flux.orchestrator.store import (
 )
 from flux.storage import leases, rows
 from flux.storage.lease_statements import LeaseStatements
+from flux.storage.limit_statements import LimitStatements, compile_limit_statements
 from flux.storage.statements import Statements
 
 _S = ExecutionState
 Conn = AsyncConnection[tuple[Any, ...]]
 Pool = AsyncConnectionPool[Conn]
+
+
+@cache
+def _limit_sql() -> LimitStatements:
+    from sqlalchemy import create_engine
+    from sqlalchemy.dialects.postgresql import insert
+
+    dialect = create_engine("postgresql+psycopg://").dialect
+    return compile_limit_statements(dialect, insert, advisory_locks=True)
 
 
 def _filters(workflow_name: str | None, state: ExecutionState | None) -> dict[str, Any]:
@@ -107,9 +123,17 @@ class PostgresLeases:
         found = await self._fetchall(self._lsql.count_by_state)
         return {ExecutionState(state): count for state, count in found}
 
-    async def queued(self, limit: int) -> list[QueuedRun]:
-        found = await self._fetchall(self._lsql.queued, {"limit": limit, "offset": 0})
-        return [rows.queued_from_row(row, read_time) for row in found]
+    async def queued(self, limit: int, offset: int = 0) -> list[QueuedRun]:
+        wanted = limit + offset
+        found: list[Any] = []
+        now = utcnow()
+        async with (await self._ready()).connection() as conn:
+            for band in self._lsql.queued:  # priority bands, in dispatch order
+                params = {"limit": wanted - len(found), "offset": 0, "now": now}
+                found += await (await conn.execute(band, params)).fetchall()
+                if len(found) >= wanted:
+                    break
+        return [rows.dispatch_queued_from_row(row, read_time) for row in found[offset:]]
 
     # Lease transitions
 
@@ -121,6 +145,9 @@ class PostgresLeases:
     async def _apply(self, conn: Conn, plan: leases.Plan, now: datetime) -> None:
         run = plan.run
         await conn.execute(self._lsql.update_run, plan.update_params(rows.as_utc, now))
+        freed = leases.concurrency_release(run)
+        if freed is not None:
+            await conn.execute(_limit_sql().free, freed)
         if not plan.events:
             return
         key = {"b_execution_id": run.execution_id}
@@ -150,12 +177,41 @@ class PostgresLeases:
         assert run is not None
         return run
 
+    async def _admit(self, conn: Conn, run: leases.LockedRun) -> str | None:
+        """Take a slot of each of the run's limits; None when admitted, else why not
+        (with the slots taken for its other limits given back). Never waits for another
+        claim: a slot whose advisory lock is taken is skipped (see limit_statements)."""
+        now = utcnow()
+        lsql = _limit_sql()
+        taken: list[leases.SlotRequest] = []
+        for request in leases.slot_requests(run.limits, now):
+            cur = await conn.execute(lsql.busy_slots, leases.busy_params(request, now, rows.as_utc))
+            busy = {slot for (slot,) in await cur.fetchall()}
+            acquire = lsql.acquire_concurrency if request.free_at is None else lsql.acquire_rate
+            got = False
+            for slot in request.candidates(busy):
+                params = leases.slot_params(request, slot, run.execution_id, now, rows.as_utc)
+                if await (await conn.execute(acquire, params)).fetchone() is not None:
+                    got = True
+                    break
+            if not got:
+                for done in taken:
+                    await conn.execute(
+                        lsql.free, leases.free_params(done.kind, done.key, run.execution_id)
+                    )
+                return request.refusal(len(busy))
+            taken.append(request)
+        return None
+
     async def claim(
         self, execution_id: str, worker_name: str, claimed_value: bytes, expires_at: datetime
     ) -> RunRow:
         async with (await self._ready()).connection() as conn, conn.transaction():
             locked = await self._lock_run(conn, execution_id)
             plan = leases.plan_claim(locked, execution_id, worker_name, claimed_value, expires_at)
+            refused = None if plan.run.limits is None else await self._admit(conn, plan.run)
+            if refused is not None:
+                raise NotAdmittedError(execution_id, refused)
             return await self._claimed(conn, plan)
 
     async def claim_next(
@@ -167,26 +223,29 @@ class PostgresLeases:
         fits: Callable[[str | None], bool],
     ) -> list[RunRow]:
         claimed: list[RunRow] = []
-        offset = 0
         async with (await self._ready()).connection() as conn, conn.transaction():
-            while len(claimed) < limit:
-                # Lock only as many rows as may be claimed: a row locked here is skipped by every
-                # other claimer until this transaction ends.
-                wanted = limit - len(claimed)
-                page = {"limit": wanted, "offset": offset}
-                found = await (await conn.execute(self._lsql.queued_for_claim, page)).fetchall()
-                taken = 0
-                for execution_id, requests in found:
-                    if len(claimed) < limit and fits(requests):
-                        locked = await self._lock_run(conn, execution_id)
-                        plan = leases.plan_claim(
-                            locked, execution_id, worker_name, claimed_value, expires_at
-                        )
-                        claimed.append(await self._claimed(conn, plan))
-                        taken += 1
-                if len(found) < wanted:
-                    break
-                offset += len(found) - taken
+            for band in self._lsql.queued_for_claim:  # priority bands, in dispatch order
+                offset = 0
+                while len(claimed) < limit:
+                    # Lock only as many rows as may be claimed: a row locked here is skipped
+                    # by every other claimer until this transaction ends.
+                    wanted = limit - len(claimed)
+                    page = {"limit": wanted, "offset": offset, "now": utcnow()}
+                    found = await (await conn.execute(band, page)).fetchall()
+                    taken = 0
+                    for execution_id, requests in found:
+                        if len(claimed) < limit and fits(requests):
+                            locked = await self._lock_run(conn, execution_id)
+                            plan = leases.plan_claim(
+                                locked, execution_id, worker_name, claimed_value, expires_at
+                            )
+                            if plan.run.limits is not None and await self._admit(conn, plan.run):
+                                continue  # stays queued; the query's rooms were a hint
+                            claimed.append(await self._claimed(conn, plan))
+                            taken += 1
+                    if len(found) < wanted:
+                        break
+                    offset += len(found) - taken
         return claimed
 
     async def claim_child(
@@ -241,10 +300,22 @@ class PostgresLeases:
                     raise await self._lease_lost(conn, write)
                 if event_rows:
                     await cur.executemany(self._sql.insert_event, event_rows)
+                key = found[3]
+                if key is not None and _S(found[0]) not in HELD_STATES:
+                    # A pause or an end: the run's concurrency slot is free again.
+                    freed = leases.free_params(CONCURRENCY, key, write.execution_id)
+                    await cur.execute(_limit_sql().free, freed)
         except errors.UniqueViolation as exc:
             raise await self._conflict(conn, write.execution_id, event_rows) from exc
-        state, workflow_name, parent = found
-        return Transition(write.execution_id, workflow_name, _S(state), write.worker_name, parent)
+        state, workflow_name, parent, key = found
+        return Transition(
+            write.execution_id,
+            workflow_name,
+            _S(state),
+            write.worker_name,
+            parent,
+            freed=key is not None and _S(state) not in HELD_STATES,
+        )
 
     async def _lease_lost(self, conn: Conn, write: CheckpointWrite) -> Exception:
         locked = await self._lock_run(conn, write.execution_id)
@@ -364,6 +435,35 @@ class PostgresLeases:
     async def workflow_versions(self, name: str) -> list[str]:
         found = await self._fetchall(self._lsql.workflow_versions, {"name": name})
         return [version for (version,) in found]
+
+    # Limits
+
+    async def limit_slots(self, kind: str, key: str, now: datetime) -> list[SlotRow]:
+        params = {"kind": kind, "limit_key": key, "now": rows.as_utc(now)}
+        found = await self._fetchall(_limit_sql().slots_of, params)
+        return [rows.slot_from_row(row, read_time) for row in found]
+
+    async def limit_usage(self, now: datetime) -> LimitUsage:
+        lsql = _limit_sql()
+        async with (await self._ready()).connection() as conn, conn.transaction():
+            # One snapshot: a slot and the queue it was taken from agree.
+            await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            slots = await (await conn.execute(lsql.all_slots, {"now": rows.as_utc(now)})).fetchall()
+            concurrency = await (await conn.execute(lsql.waiting_concurrency)).fetchall()
+            rate = await (await conn.execute(lsql.waiting_rate)).fetchall()
+        return LimitUsage(
+            [rows.slot_from_row(row, read_time) for row in slots],
+            [rows.waiting_from_row(CONCURRENCY, row) for row in concurrency]
+            + [rows.waiting_from_row(RATE, row) for row in rate],
+        )
+
+    async def next_slot_free(self, now: datetime) -> datetime | None:
+        found = await self._fetchall(_limit_sql().next_free, {"now": rows.as_utc(now)})
+        return None if not found or found[0][0] is None else read_time(found[0][0])
+
+    async def release_orphan_slots(self) -> int:
+        async with (await self._ready()).connection() as conn:
+            return (await conn.execute(_limit_sql().release_orphans)).rowcount
 
     # Worker registry
 

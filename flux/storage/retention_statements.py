@@ -16,12 +16,9 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.expression import ColumnElement, Select
 
-from flux.domain.events import ExecutionState
+from flux.orchestrator.store import PRUNABLE_STATES
 from flux.storage.lease_statements import literal
 from flux.storage.schema import executions
-
-# Only executions that can never change again are pruned; a paused run may wait for months.
-PRUNABLE_STATES = (ExecutionState.COMPLETED, ExecutionState.FAILED, ExecutionState.CANCELLED)
 
 
 @dataclass(frozen=True, slots=True)

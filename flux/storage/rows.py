@@ -11,16 +11,19 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from flux.domain.events import ExecutionState
+from flux.domain.limits import CONCURRENCY, RATE, RunLimits
 from flux.engine.store import EventRow, ExecutionRow
 from flux.orchestrator.store import (
     JobRow,
     JobRun,
     Lease,
+    LimitWaiting,
     LogChunk,
     QueuedRun,
     RunRow,
     ScheduleFire,
     ScheduleRow,
+    SlotRow,
     WorkerRow,
     WorkflowRow,
 )
@@ -53,7 +56,7 @@ def event_params(event: EventRow, stamp: Callable[[datetime], Stamp]) -> dict[st
 def execution_params(
     row: ExecutionRow, stamp: Callable[[datetime], Stamp], *, run_at: datetime | None = None
 ) -> dict[str, Any]:
-    return {
+    params = {
         "execution_id": row.execution_id,
         "workflow_name": row.workflow_name,
         "workflow_version": row.workflow_version,
@@ -71,6 +74,27 @@ def execution_params(
         "attempts": 0,
         "error": None,
         "run_at": None if run_at is None else stamp(run_at),
+        # The queue (`lease_statements.ADMISSION_COLUMNS`); written out, not merged from a
+        # helper, since every run is inserted through here.
+        "priority": row.priority,
+        "concurrency_key": None,
+        "concurrency_limit": None,
+        "rate_key": None,
+        "rate_limit": None,
+        "rate_period": None,
+    }
+    if row.limits is not None:
+        params.update(limit_params(row.limits))
+    return params
+
+
+def limit_params(limits: RunLimits) -> dict[str, Any]:
+    return {
+        "concurrency_key": limits.concurrency_key,
+        "concurrency_limit": limits.concurrency,
+        "rate_key": limits.rate_key,
+        "rate_limit": limits.rate,
+        "rate_period": limits.period,
     }
 
 
@@ -126,7 +150,10 @@ def first_taken_seq(batch: Sequence[int], taken: Iterable[int]) -> int:
 def run_from_row(row: Sequence[Any], read_time: Callable[[Any], datetime]) -> RunRow:
     """`row` in `lease_statements.RUN_COLUMNS` order."""
     execution = execution_from_row(row[:10], read_time)
-    worker, epoch, expires, attempts, error = row[10:]
+    worker, epoch, expires, attempts, error = row[10:15]
+    if len(row) > 15:
+        execution.priority = row[15]
+        execution.limits = RunLimits.from_columns(*row[16:21])
     expires_at = None if expires is None else read_time(expires)
     return RunRow(execution, Lease(worker, epoch, expires_at, attempts, error))
 
@@ -142,10 +169,54 @@ def released_from_rows(
     """Rows in `job_statements.RELEASED_COLUMNS` order, earliest run_at first (an UPDATE's
     RETURNING has no order)."""
     timed = sorted(
-        ((read_time(row[5]), queued_from_row(row[:5], read_time)) for row in found),
+        ((read_time(row[5]), _released(row, read_time)) for row in found),
         key=lambda pair: (pair[0], pair[1].execution_id),
     )
     return [queued for _, queued in timed]
+
+
+def _released(row: Sequence[Any], read_time: Callable[[Any], datetime]) -> QueuedRun:
+    queued = queued_from_row(row[:5], read_time)
+    if len(row) > 6:
+        queued.priority = row[6]
+        queued.limited = row[7] is not None or row[8] is not None
+    return queued
+
+
+def dispatch_queued_from_row(row: Sequence[Any], read_time: Callable[[Any], datetime]) -> QueuedRun:
+    """`row` in `limit_statements.QUEUE_COLUMNS` order, then the concurrency and rate
+    rooms."""
+    queued = queued_from_row(row[:5], read_time)
+    priority, concurrency_key, rate_key, concurrency_room, rate_room = row[5:10]
+    queued.priority = priority
+    rooms = []
+    if concurrency_key is not None:
+        rooms.append((f"{CONCURRENCY}:{concurrency_key}", int(concurrency_room)))
+    if rate_key is not None:
+        rooms.append((f"{RATE}:{rate_key}", int(rate_room)))
+    queued.limited, queued.rooms = bool(rooms), tuple(rooms)
+    return queued
+
+
+def slot_from_row(row: Sequence[Any], read_time: Callable[[Any], datetime]) -> SlotRow:
+    """`row` in `limit_statements.SLOT_COLUMNS` order, then the run's workflow and state."""
+    kind, key, slot, execution_id, capacity, acquired_at, free_at, workflow, state = row
+    return SlotRow(
+        kind,
+        key,
+        slot,
+        execution_id,
+        capacity,
+        read_time(acquired_at),
+        None if free_at is None else read_time(free_at),
+        workflow,
+        None if state is None else ExecutionState(state),
+    )
+
+
+def waiting_from_row(kind: str, row: Sequence[Any]) -> LimitWaiting:
+    key, workflow, capacity, period, count = row
+    return LimitWaiting(kind, key, workflow, int(capacity), period, int(count))
 
 
 def job_params(job: JobRow, stamp: Callable[[datetime], Stamp]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import (
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 
 # Named constraints keep future ALTERs (and SQLite batch migrations) deterministic.
@@ -60,6 +62,14 @@ executions = Table(
     Column("error", Text, nullable=True),
     # Not before this time: the execution waits CREATED until then (a job's `runAt`).
     _timestamp("run_at", nullable=True),
+    # Queues and limits (docs/production.md): higher priorities are dispatched first; the
+    # limit keys the run is admitted under (`flux.domain.limits.RunLimits`), NULL without.
+    Column("priority", Integer, nullable=False, default=0, server_default="0"),
+    Column("concurrency_key", Text, nullable=True),
+    Column("concurrency_limit", Integer, nullable=True),
+    Column("rate_key", Text, nullable=True),
+    Column("rate_limit", Integer, nullable=True),
+    Column("rate_period", Float, nullable=True),
     Index(None, "workflow_name", "created_at"),
     # The dispatch queue: SCHEDULED rows oldest first; also serves filters on state alone.
     Index(None, "state", "created_at"),
@@ -68,6 +78,19 @@ executions = Table(
     Index(None, "lease_expires_at"),
     # The timer's queue: CREATED rows whose run_at has come, earliest first.
     Index(None, "state", "run_at"),
+)
+
+# Queued top-level runs with a priority other than the default, in dispatch order. Partial,
+# so that a run at priority 0 (most runs) costs it nothing: those are read in created_at
+# order through (state, created_at) (`lease_statements._band`).
+_PRIORITIZED = "state = 'SCHEDULED' AND parent_execution_id IS NULL AND priority <> 0"
+Index(
+    "ix_executions_priority",
+    executions.c.priority.desc(),
+    executions.c.created_at,
+    executions.c.execution_id,
+    sqlite_where=text(_PRIORITIZED),
+    postgresql_where=text(_PRIORITIZED),
 )
 
 events = Table(
@@ -218,4 +241,21 @@ schedule_fires = Table(
     Column("fire_time", DateTime(timezone=True), primary_key=True),
     Column("execution_id", Text, nullable=True),
     _timestamp("created_at"),
+)
+
+# Slots of concurrency and rate limits (docs/production.md, "Queues and limits"). A run is
+# admitted by inserting a row numbered below the limit's capacity in its claim's
+# transaction, so the primary key makes over-admission impossible, whatever the number of
+# replicas and workers. A concurrency slot is deleted when its run stops holding a worker;
+# a rate slot stays, busy until `free_at`, and is reused after.
+limit_slots = Table(
+    "limit_slots",
+    metadata,
+    Column("kind", String(16), primary_key=True),  # "concurrency" | "rate"
+    Column("limit_key", Text, primary_key=True),
+    Column("slot", Integer, primary_key=True, autoincrement=False),
+    Column("execution_id", Text, nullable=False),
+    Column("capacity", Integer, nullable=False),  # the limit when the slot was taken
+    _timestamp("acquired_at"),
+    _timestamp("free_at", nullable=True),
 )

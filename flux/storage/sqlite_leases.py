@@ -11,16 +11,22 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from flux.domain.events import ExecutionState, utcnow
+from flux.domain.limits import CONCURRENCY, RATE
 from flux.engine.store import ExecutionRow
 from flux.orchestrator.store import (
+    HELD_STATES,
     CheckpointWrite,
     LeaseLostError,
+    LimitUsage,
+    NotAdmittedError,
     QueuedRun,
     ReleasePolicy,
     RunRow,
+    SlotRow,
     Transition,
     WorkerRow,
     WorkflowRow,
@@ -29,6 +35,7 @@ from flux.orchestrator.store import (
 )
 from flux.storage import leases, rows
 from flux.storage.lease_statements import LeaseStatements
+from flux.storage.limit_statements import LimitStatements, compile_limit_statements
 from flux.storage.statements import Statements
 
 _S = ExecutionState
@@ -39,6 +46,15 @@ def stamp(moment: datetime) -> str:
 
 
 read_time = datetime.fromisoformat
+
+
+@cache
+def _limit_sql() -> LimitStatements:
+    from sqlalchemy import create_engine
+    from sqlalchemy.dialects.sqlite import insert
+
+    dialect = create_engine("sqlite://", paramstyle="named").dialect
+    return compile_limit_statements(dialect, insert, advisory_locks=False)
 
 
 def _filters(workflow_name: str | None, state: ExecutionState | None) -> dict[str, Any]:
@@ -108,10 +124,17 @@ class SqliteLeases:
             found = conn.execute(self._lsql.count_by_state).fetchall()
         return {ExecutionState(state): count for state, count in found}
 
-    async def queued(self, limit: int) -> list[QueuedRun]:
+    async def queued(self, limit: int, offset: int = 0) -> list[QueuedRun]:
+        wanted = limit + offset
+        found: list[Any] = []
+        now = stamp(utcnow())
         with self._read() as conn:
-            found = conn.execute(self._lsql.queued, {"limit": limit, "offset": 0}).fetchall()
-        return [rows.queued_from_row(row, read_time) for row in found]
+            for band in self._lsql.queued:  # priority bands, in dispatch order
+                params = {"limit": wanted - len(found), "offset": 0, "now": now}
+                found += conn.execute(band, params).fetchall()
+                if len(found) >= wanted:
+                    break
+        return [rows.dispatch_queued_from_row(row, read_time) for row in found[offset:]]
 
     # Lease transitions
 
@@ -122,6 +145,9 @@ class SqliteLeases:
     def _apply(self, conn: sqlite3.Connection, plan: leases.Plan, now: datetime) -> None:
         run = plan.run
         conn.execute(self._lsql.update_run, plan.update_params(stamp, now))
+        freed = leases.concurrency_release(run)
+        if freed is not None:
+            conn.execute(_limit_sql().free, freed)
         if not plan.events:
             return
         key = {"b_execution_id": run.execution_id}
@@ -151,6 +177,31 @@ class SqliteLeases:
         assert run is not None
         return run
 
+    def _admit(self, conn: sqlite3.Connection, run: leases.LockedRun) -> str | None:
+        """Take a slot of each of the run's limits; None when admitted, else why not
+        (with the slots taken for its other limits given back)."""
+        now = utcnow()
+        lsql = _limit_sql()
+        taken: list[leases.SlotRequest] = []
+        for request in leases.slot_requests(run.limits, now):
+            found = conn.execute(lsql.busy_slots, leases.busy_params(request, now, stamp))
+            busy = {slot for (slot,) in found}
+            acquire = lsql.acquire_concurrency if request.free_at is None else lsql.acquire_rate
+            got = False
+            for slot in request.candidates(busy):
+                params = leases.slot_params(request, slot, run.execution_id, now, stamp)
+                if conn.execute(acquire, params).fetchone() is not None:
+                    got = True
+                    break
+            if not got:
+                for done in taken:
+                    conn.execute(
+                        lsql.free, leases.free_params(done.kind, done.key, run.execution_id)
+                    )
+                return request.refusal(len(busy))
+            taken.append(request)
+        return None
+
     async def claim(
         self, execution_id: str, worker_name: str, claimed_value: bytes, expires_at: datetime
     ) -> RunRow:
@@ -162,6 +213,9 @@ class SqliteLeases:
                 claimed_value,
                 expires_at,
             )
+            refused = None if plan.run.limits is None else self._admit(conn, plan.run)
+            if refused is not None:
+                raise NotAdmittedError(execution_id, refused)
             return self._claimed(conn, plan)
 
     async def claim_next(
@@ -173,25 +227,28 @@ class SqliteLeases:
         fits: Callable[[str | None], bool],
     ) -> list[RunRow]:
         claimed: list[RunRow] = []
-        offset = 0
         with self._write() as conn:
-            while len(claimed) < limit:
-                wanted = limit - len(claimed)
-                page = {"limit": wanted, "offset": offset}
-                found = conn.execute(self._lsql.queued_for_claim, page).fetchall()
-                taken = 0
-                for execution_id, requests in found:
-                    if len(claimed) < limit and fits(requests):
-                        locked = self._lock_run(conn, execution_id)
-                        plan = leases.plan_claim(
-                            locked, execution_id, worker_name, claimed_value, expires_at
-                        )
-                        claimed.append(self._claimed(conn, plan))
-                        taken += 1
-                if len(found) < wanted:
-                    break
-                # Claimed rows left the queue; the ones that did not fit are still there.
-                offset += len(found) - taken
+            for band in self._lsql.queued_for_claim:  # priority bands, in dispatch order
+                offset = 0
+                while len(claimed) < limit:
+                    wanted = limit - len(claimed)
+                    page = {"limit": wanted, "offset": offset, "now": stamp(utcnow())}
+                    found = conn.execute(band, page).fetchall()
+                    taken = 0
+                    for execution_id, requests in found:
+                        if len(claimed) < limit and fits(requests):
+                            locked = self._lock_run(conn, execution_id)
+                            plan = leases.plan_claim(
+                                locked, execution_id, worker_name, claimed_value, expires_at
+                            )
+                            if plan.run.limits is not None and self._admit(conn, plan.run):
+                                continue  # stays queued; the query's rooms were a hint
+                            claimed.append(self._claimed(conn, plan))
+                            taken += 1
+                    if len(found) < wanted:
+                        break
+                    # Claimed rows left the queue; the ones that did not fit are still there.
+                    offset += len(found) - taken
         return claimed
 
     async def claim_child(
@@ -247,12 +304,24 @@ class SqliteLeases:
                 if found is None:
                     raise self._lease_lost(conn, write)
                 conn.executemany(self._sql.insert_event, event_rows)
+                key = found[3]
+                if key is not None and _S(found[0]) not in HELD_STATES:
+                    # A pause or an end: the run's concurrency slot is free again.
+                    freed = leases.free_params(CONCURRENCY, key, write.execution_id)
+                    conn.execute(_limit_sql().free, freed)
         except sqlite3.IntegrityError as exc:
             if exc.sqlite_errorname != "SQLITE_CONSTRAINT_PRIMARYKEY":
                 raise
             raise self._conflict(write.execution_id, event_rows) from exc
-        state, workflow_name, parent = found
-        return Transition(write.execution_id, workflow_name, _S(state), write.worker_name, parent)
+        state, workflow_name, parent, freed = found
+        return Transition(
+            write.execution_id,
+            workflow_name,
+            _S(state),
+            write.worker_name,
+            parent,
+            freed=freed is not None and _S(state) not in HELD_STATES,
+        )
 
     def _lease_lost(self, conn: sqlite3.Connection, write: CheckpointWrite) -> Exception:
         locked = self._lock_run(conn, write.execution_id)
@@ -367,6 +436,35 @@ class SqliteLeases:
         with self._read() as conn:
             found = conn.execute(self._lsql.workflow_versions, {"name": name}).fetchall()
         return [version for (version,) in found]
+
+    # Limits
+
+    async def limit_slots(self, kind: str, key: str, now: datetime) -> list[SlotRow]:
+        params = {"kind": kind, "limit_key": key, "now": stamp(now)}
+        with self._read() as conn:
+            found = conn.execute(_limit_sql().slots_of, params).fetchall()
+        return [rows.slot_from_row(row, read_time) for row in found]
+
+    async def limit_usage(self, now: datetime) -> LimitUsage:
+        lsql = _limit_sql()
+        with self._read() as conn:
+            slots = conn.execute(lsql.all_slots, {"now": stamp(now)}).fetchall()
+            concurrency = conn.execute(lsql.waiting_concurrency).fetchall()
+            rate = conn.execute(lsql.waiting_rate).fetchall()
+        return LimitUsage(
+            [rows.slot_from_row(row, read_time) for row in slots],
+            [rows.waiting_from_row(CONCURRENCY, row) for row in concurrency]
+            + [rows.waiting_from_row(RATE, row) for row in rate],
+        )
+
+    async def next_slot_free(self, now: datetime) -> datetime | None:
+        with self._read() as conn:
+            (found,) = conn.execute(_limit_sql().next_free, {"now": stamp(now)}).fetchone()
+        return None if found is None else read_time(found)
+
+    async def release_orphan_slots(self) -> int:
+        with self._write() as conn:
+            return int(conn.execute(_limit_sql().release_orphans).rowcount)
 
     # Worker registry
 

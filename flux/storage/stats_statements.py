@@ -26,9 +26,10 @@ from flux.storage.schema import executions, workflows
 _STATE_SLOTS = tuple(f"b_state_{i}" for i in range(len(ExecutionState)))
 FINISHED = (ExecutionState.COMPLETED, ExecutionState.FAILED, ExecutionState.CANCELLED)
 
-# (workflow_name, states, created_after, created_before, after_run, parent, top_level,
-# file mode); file mode 0: no file filter, 1: that catalog file, 2: another catalog file.
-QueryKey = tuple[bool, bool, bool, bool, bool, bool, bool, int]
+# (workflow_name, excluded_workflow, states, created_after, created_before, after_run,
+# parent, top_level, file mode); file mode 0: no file filter, 1: runs of a version stored
+# under that file name, 2: all other runs.
+QueryKey = tuple[bool, bool, bool, bool, bool, bool, bool, bool, int]
 # The minute an updated_at falls in, as SQL: text on SQLite, a timestamp on PostgreSQL.
 MinuteOf = Callable[[ColumnElement[Any]], ColumnElement[Any]]
 
@@ -41,6 +42,7 @@ def query_params(
     chosen += [None] * (len(_STATE_SLOTS) - len(chosen))
     params: dict[str, Any] = dict(zip(_STATE_SLOTS, chosen, strict=True))
     params["workflow_name"] = query.workflow_name
+    params["excluded_workflow"] = query.excluded_workflow
     params["created_after"] = None if query.created_after is None else stamp(query.created_after)
     params["created_before"] = None if query.created_before is None else stamp(query.created_before)
     after_at, after_id = query.after_run or (None, None)
@@ -51,6 +53,7 @@ def query_params(
     file_mode = 0 if query.catalog_file is None else (2 if query.other_file else 1)
     key: QueryKey = (
         query.workflow_name is not None,
+        query.excluded_workflow is not None,
         bool(query.states),
         query.created_after is not None,
         query.created_before is not None,
@@ -93,11 +96,13 @@ class StatsStatements:
 
 
 def _filtered(query: Select[Any], key: QueryKey) -> Select[Any]:
-    by_name, by_states, after, before, after_run, by_parent, top_level, file_mode = key
+    by_name, excluded, by_states, after, before, after_run, by_parent, top_level, file_mode = key
     c = executions.c
     query = query.select_from(executions)
     if by_name:
         query = query.where(c.workflow_name == bindparam("workflow_name"))
+    if excluded:
+        query = query.where(c.workflow_name != bindparam("excluded_workflow"))
     if by_states:
         slots = [bindparam(slot, type_=c.state.type) for slot in _STATE_SLOTS]
         query = query.where(c.state.in_(slots))
@@ -119,13 +124,12 @@ def _filtered(query: Select[Any], key: QueryKey) -> Select[Any]:
     if file_mode:
         # The catalog's primary key (name, version) finds the run's version directly.
         w = workflows.c
-        filename = func.coalesce(w.filename, literal(""))
-        wanted = bindparam("catalog_file", type_=w.name.type)
-        query = query.where(
-            exists()
-            .where(w.name == c.workflow_name, w.version == c.workflow_version)
-            .where(filename == wanted if file_mode == 1 else filename != wanted)
+        stored_so = exists().where(
+            w.name == c.workflow_name,
+            w.version == c.workflow_version,
+            w.filename == bindparam("catalog_file", type_=w.name.type),
         )
+        query = query.where(stored_so if file_mode == 1 else ~stored_so)
     return query
 
 

@@ -4,21 +4,28 @@ from __future__ import annotations
 
 import asyncio
 import random
-import time
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TypeVar
 
+from flux.engine.clock import SYSTEM_CLOCK, Clock
 from flux.engine.runtime import active_run
 from flux.task import task
 
 T = TypeVar("T")
 
 
+def _clock() -> Clock:
+    # The run's clock (virtual under flux.testing); outside any run, the machine's.
+    run = active_run()
+    return SYSTEM_CLOCK if run is None else run.services.clock
+
+
 @task.with_options(name="now")
 async def now() -> datetime:
-    return datetime.now()
+    # Naive local time, as flux-core's `datetime.now()`, read from the run's clock.
+    return datetime.fromtimestamp(_clock().time())
 
 
 @task.with_options(name="uuid4")
@@ -43,12 +50,12 @@ async def randrange(start: int, stop: int | None = None, step: int = 1) -> int:
 
 @task.with_options(name="sleep_deadline")
 async def _sleep_deadline(seconds: float) -> float:
-    return time.time() + seconds
+    return _clock().time() + seconds
 
 
 @task.with_options(name="sleep")
 async def _sleep_until(deadline: float) -> None:
-    await asyncio.sleep(max(0.0, deadline - time.time()))
+    await asyncio.sleep(max(0.0, deadline - _clock().time()))
 
 
 async def sleep(duration: float | timedelta) -> None:

@@ -32,6 +32,7 @@ M = TypeVar("M", bound=BaseModel)
 # Statuses that mean "the server (or a proxy before it) is not able to answer right now".
 _TRANSIENT_STATUSES = frozenset({502, 503, 504})
 _JSON = {"content-type": "application/json"}
+_JSON_TYPE, _OCTETS = b"application/json", b"application/octet-stream"
 _TIMEOUTS = Timeouts(connect=5.0, read=30.0, write=30.0)
 CONNECTED = "connected"  # event name `listen` yields each time the stream is (re)opened
 
@@ -215,18 +216,21 @@ class ServerConnection:
         *,
         what: str,
         retry_for: float | None = None,
+        raw: bytes | None = None,
     ) -> Reply:
         """A 2xx response to the call. Network errors and 502-504 are retried with backoff
         for `retry_for` seconds (default `self.retry_for`), then ServerUnavailableError;
-        other error statuses raise ServerError at once."""
-        content = body.model_dump_json().encode() if body is not None else None
+        other error statuses raise ServerError at once. `raw`: bytes sent as they are
+        (application/octet-stream) instead of a JSON body."""
+        content = body.model_dump_json().encode() if body is not None else raw
+        media = _OCTETS if raw is not None and body is None else _JSON_TYPE
         deadline = time.monotonic() + (self.retry_for if retry_for is None else retry_for)
         backoff = Backoff(cap=1.0)
         reauthenticated = False
         while True:
             session = self.session
             try:
-                response = await self._send(method, path, content)
+                response = await self._send(method, path, content, media)
             except httpx.TransportError as exc:
                 problem = f"{type(exc).__name__}: {exc}"
             else:
@@ -241,17 +245,18 @@ class ServerConnection:
                 raise ServerUnavailableError(f"{what}: server unavailable ({problem})")
             await asyncio.sleep(backoff.next_delay())
 
-    async def _send(self, method: str, path: str, content: bytes | None) -> Reply:
+    async def _send(
+        self, method: str, path: str, content: bytes | None, media: bytes = b"application/json"
+    ) -> Reply:
         if self._lean is None:
-            response = await self._client.request(
-                method, path, content=content, headers=_JSON if content else None
-            )
+            typed = {"content-type": media.decode()} if content else None
+            response = await self._client.request(method, path, content=content, headers=typed)
             return Reply(response.status_code, response.content)
         body = content or b""
         headers = [
             (b"host", self._host),
             (b"authorization", self._auth),
-            (b"content-type", b"application/json"),
+            (b"content-type", media),
             (b"content-length", str(len(body)).encode()),
         ]
         head = encode_head(method, self._prefix + path, headers)

@@ -26,6 +26,7 @@ from types import ModuleType
 
 from flux.api.worker_protocol import WorkflowSource
 from flux.builtin_workflows import builtin_workflow
+from flux.engine.runtime import active_run
 from flux.errors import FluxError, WorkflowNotFoundError
 from flux.jobs.dag import DAG_FILE_SUFFIX, dag_workflow
 from flux.worker.connection import ServerConnection, ServerError
@@ -84,6 +85,15 @@ def _describe_import_error(exc: BaseException, path: Path) -> str:
     return f"importing {path.name} failed{where}: {type(exc).__name__}: {exc}"
 
 
+def _stamped(wf: workflow, version: str) -> workflow:
+    """`wf`, carrying the catalog version of the upload it was loaded from. Its subworkflow
+    executions are created with `wf.version` and replayed on the code of that version, so a
+    workflow object of an uploaded file (also one handed to `call` directly) must name the
+    upload, not whatever `version=` its decorator was given."""
+    wf._version = version
+    return wf
+
+
 class WorkflowLoader:
     def __init__(self, conn: ServerConnection, cache_dir: Path):
         self._conn = conn
@@ -135,9 +145,25 @@ class WorkflowLoader:
         return False
 
     async def resolve(self, name: str) -> workflow:
-        """The latest uploaded version of `name`, asked of the server each time: an upload
-        must take effect for the next `call(name)` on every worker."""
+        """The workflow a `call(name)` starts: the calling run's own upload when that file
+        defines `name` (a file's workflows are deployed together, so a run started on one
+        version keeps calling the code it was uploaded with, whatever is uploaded later);
+        otherwise the latest uploaded version, asked of the server each time, so that an
+        upload takes effect for the next such call on every worker. Once started, a
+        subworkflow runs on the version recorded in its execution (`Engine.run_existing`)."""
+        own = self._from_calling_run(name)
+        if own is not None:
+            return own
         return await self.load(name, await self._latest_version(name))
+
+    def _from_calling_run(self, name: str) -> workflow | None:
+        run = active_run()
+        version = run.ctx.workflow_version if run is not None else None
+        module = self._modules.get(version) if version is not None else None
+        if module is None:
+            return None
+        found = [o for o in vars(module).values() if isinstance(o, workflow) and o.name == name]
+        return found[0] if found else None
 
     async def _latest_version(self, name: str) -> str:
         try:
@@ -170,7 +196,7 @@ class WorkflowLoader:
         source = await self._get_source(path, name)
         if (source.filename or "").endswith(DAG_FILE_SUFFIX):
             # A JSON DAG: nothing to import, its workflow is built from the definition.
-            self._dags[version] = dag_workflow(name, source.source)
+            self._dags[version] = _stamped(dag_workflow(name, source.source), version)
             return ModuleType(module_name(version))
         return await self._install(source)
 
@@ -196,6 +222,9 @@ class WorkflowLoader:
         module = sys.modules.get(name)
         if module is None:
             module = await asyncio.to_thread(import_source, name, path)
+        for obj in vars(module).values():
+            if isinstance(obj, workflow):
+                _stamped(obj, version)
         self._modules[version] = module
         self._labels[version] = f"{path.name} (version {version[:12]})"
         return module

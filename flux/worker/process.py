@@ -40,6 +40,9 @@ from flux.engine.engine import Engine, live_runs
 from flux.engine.runtime import Services
 from flux.errors import ExecutionError, NondeterminismError, TamperedDataError
 from flux.jobs.output import output_sink
+from flux.output_storage import OutputStorage
+from flux.outputs.setup import remote_offloader, with_outputs
+from flux.outputs.store import OffloadingStore
 from flux.worker import resources
 from flux.worker.connection import (
     CONNECTED,
@@ -49,6 +52,7 @@ from flux.worker.connection import (
 )
 from flux.worker.loader import WorkflowLoader
 from flux.worker.logs import LogShipper
+from flux.worker.outputs import ServerBlobStore
 from flux.worker.remote_store import Lease, LeaseLostError, RemoteSecrets, RemoteStore
 
 log = logging.getLogger("flux.worker")
@@ -82,6 +86,10 @@ class Worker:
         self.loader = WorkflowLoader(self.conn, options.home / "worker" / "workflows")
         self.logs = LogShipper(self.conn)
         self._engine: Engine | None = None
+        # One engine per output-storage choice of the workflows run here (most share one).
+        self._engines: dict[tuple[Any, ...] | None, Engine] = {}
+        self._services: Services | None = None
+        self._server_outputs = ServerBlobStore(self.conn)
         self._runs: dict[str, asyncio.Task[None]] = {}
         self._reserved = 0  # slots promised to claims still on the wire
         self._offers: list[str] = []
@@ -158,8 +166,24 @@ class Worker:
         # lease would survive it; after that the lease is gone anyway.
         self.conn.retry_for = max(2 * session.lease_ttl, 5.0)
         codec = Codec(session.serializer, session.codec_key)
-        services = Services(self.store, codec, RemoteSecrets(self.store), self.loader)
-        self._engine = Engine(services)
+        self._services = Services(self.store, codec, RemoteSecrets(self.store), self.loader)
+        self._engines.clear()
+        self._engine = self._engine_for(None)
+
+    def _engine_for(self, wf: Any) -> Engine:
+        """The engine for runs of `wf`: large values go to the server's output store, within
+        what the workflow chose (`output_storage=`: all inline, or its own inline limit)."""
+        assert self._services is not None
+        storage = getattr(wf, "output_storage", None)
+        if not isinstance(storage, OutputStorage):
+            storage = None
+        key = storage.identity() if storage is not None else None
+        engine = self._engines.get(key)
+        if engine is None:
+            settings = Configuration.get().settings
+            sink = remote_offloader(settings, storage, self._server_outputs)
+            engine = self._engines[key] = Engine(with_outputs(self._services, sink))
+        return engine
 
     def request_stop(self) -> None:
         """Stop taking work and finish what runs (a second request skips the grace)."""
@@ -378,18 +402,18 @@ class Worker:
     async def _replay(self, wf: Any, lease: Lease) -> None:
         """Run the execution; when its log holds values of a class from an uploaded file not
         loaded yet (a subworkflow's, called by name), load that file and try again."""
-        assert self._engine is not None
+        engine = self._engine_for(wf)
         called = [
             e.name.removeprefix("call:") for e in lease.record.events if e.name.startswith("call:")
         ]
         for _ in range(_MAX_MISSING_MODULES):
             try:
-                await self._engine.run_existing(wf, lease.execution_id)
+                await engine.run_existing(wf, lease.execution_id)
                 return
             except ModuleNotFoundError as exc:
                 if exc.name is None or not await self.loader.load_missing_module(exc.name, called):
                     raise
-        await self._engine.run_existing(wf, lease.execution_id)
+        await engine.run_existing(wf, lease.execution_id)
 
     async def _cancelled_before_start(self, lease: Lease) -> None:
         # A cancel (or a lost lease) that came before the engine had the run: nothing was
@@ -405,6 +429,8 @@ class Worker:
         value = error if error is not None else ExecutionError(message=message)
         blob = self._engine.services.codec.dumps(value, "the error")
         try:
+            if isinstance(self._engine.services.store, OffloadingStore):
+                await self._engine.services.store.flush()  # a very large error message
             await self.store.record_failure(lease, blob)
         except Exception as exc:
             # The lease will expire and the run go to another worker; nothing else to do.

@@ -93,3 +93,63 @@ def test_trace_viewer(tmp_path: Path) -> None:
         viewer.stdout.close()
     assert lines[0].startswith("workflow sums ")
     assert lines[1].startswith("  task add ") and lines[2].startswith("  task add ")
+
+
+def test_rerun_failed_step(flux_server: FluxServer, tmp_path: Path) -> None:
+    printed = run_against(flux_server, "rerun_failed_step.py", tmp_path)
+    assert printed.splitlines() == [
+        "FAILED - RuntimeError: printer jammed",
+        "COMPLETED - label for A-42 via courier-7",
+        "rerun of the failed run: True",
+        "stock reserved 1 time(s)",
+        "COMPLETED - handwritten label",
+    ]
+
+
+def test_safe_deploy(flux_server: FluxServer, tmp_path: Path) -> None:
+    printed = run_against(flux_server, "safe_deploy.py", tmp_path)
+    assert printed.splitlines() == [
+        "started on v1: True - PAUSED",
+        "finished on v1: True - total 100",
+        "a new run uses v2: True - total 120.0",
+    ]
+
+
+def test_check_before_deploy(flux_server: FluxServer, tmp_path: Path) -> None:
+    result = subprocess.run(
+        ["bash", str(EXAMPLES / "check_before_deploy.sh")],
+        cwd=tmp_path,
+        env=clean_env(FLUX_WORKERS__SERVER_URL=flux_server.url),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "compatible change: exit 0",
+        "breaking change: exit 1, step 1: send_greeting -> log_greeting",
+    ]
+
+
+def test_large_outputs(flux_server: FluxServer, tmp_path: Path) -> None:
+    printed = run_against(flux_server, "large_outputs.py", tmp_path)
+    assert printed.splitlines() == [
+        "server report rows: 20000 20000",
+        "same report when read again: True",
+        "local report rows: 20000",
+        "files in the workflow's store: 1",
+        "same report after replay: True",
+    ]
+    # The server kept the report in its own store (under its home), not in the log.
+    assert any(p.is_file() for p in (flux_server.cwd / ".flux" / "outputs").rglob("*"))
+
+
+def test_concurrency_limits(flux_server: FluxServer, tmp_path: Path) -> None:
+    printed = run_against(flux_server, "concurrency_limits.py", tmp_path)
+    assert printed.splitlines() == [
+        'sync_customer[customer="acme"]: 1 of 1 running (first), 3 waiting',
+        "second waits: True",
+        "acme ran in order: first, urgent, second, third",
+        "two acme syncs at once: False",
+        "globex ran beside acme: True",
+    ]

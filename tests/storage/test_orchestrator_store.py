@@ -25,7 +25,7 @@ from flux.orchestrator.store import (
 from .conftest import T0, execution
 
 S = ExecutionState
-LATER = utcnow() + timedelta(minutes=5)
+LATER = utcnow() + timedelta(hours=6)  # far enough for a slow, loaded run
 POLICY = ReleasePolicy(max_attempts=2, fail=lambda worker, n: (f"lost {worker} x{n}", b"Jfail"))
 
 

@@ -115,10 +115,12 @@ async def test_search_by_catalog_file_tells_dags_from_uploads_and_builtins(
 
     dags = RunQuery(catalog_file=DAG_FILE)
     others = RunQuery(catalog_file=DAG_FILE, other_file=True)
+    python = RunQuery(catalog_file=DAG_FILE, other_file=True, excluded_workflow="flux.job")
 
     assert await ids(sstore, dags) == ["dag-run"]
-    assert await ids(sstore, others) == ["python-run"]
-    assert await sstore.count_search(others) == 1
+    assert await ids(sstore, others) == ["unknown-version", "job-run", "python-run"]
+    assert await ids(sstore, python) == ["unknown-version", "python-run"]
+    assert await sstore.count_search(python) == 2
 
 
 async def test_get_runs_returns_those_that_exist(sstore: OrchestratorStore) -> None:

@@ -66,34 +66,48 @@ class JobCgroup:
     def attach(self, pid: int) -> None:
         """Move `pid` in; its children are born inside. Raises OSError when it cannot."""
         for directory in self._all_dirs():
-            (directory / "cgroup.procs").write_text(str(pid))
+            _write_or_raise(f"{directory}/cgroup.procs", str(pid))
 
-    def pids(self) -> set[int]:
+    def pids(self, everywhere: bool = True) -> set[int]:
+        """The processes inside. `everywhere=False` reads one hierarchy only: `attach` put
+        the process in all of them (or failed, and then it never ran), and its children
+        are born in the same cgroups, so each hierarchy lists the same processes. That
+        saves two reads per check on v1, where the check runs after every job."""
         found: set[int] = set()
-        for directory in self._all_dirs():
-            with contextlib.suppress(OSError):
-                found.update(int(p) for p in (directory / "cgroup.procs").read_text().split())
+        for directory in self._all_dirs() if everywhere else self._all_dirs()[:1]:
+            found.update(int(p) for p in _read(f"{directory}/cgroup.procs").split())
         return found
 
-    def signal_all(self) -> bool:
+    def signal_all(self, everywhere: bool = False) -> bool:
         """SIGKILL every process inside once; True when it was empty already."""
+        return not self._kill_once(everywhere)
+
+    def _kill_once(self, everywhere: bool = False) -> set[int]:
+        """SIGKILL every process inside once; the processes that were inside."""
         if self.version == "v2" and _write(self._all_dirs()[0] / "cgroup.kill", "1"):
-            return not self.pids()
-        pids = self.pids()
+            return self.pids(everywhere)
+        pids = self.pids(everywhere)
         for pid in pids:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, signal.SIGKILL)
-        return not pids
+        return pids
 
     async def kill(self, timeout: float = 5.0) -> bool:
         """Kill every process inside, including those forked while we kill (a fork bomb),
         until none is left; False when some survived `timeout` (stuck in the kernel)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        while not self.signal_all():
+        before: set[int] = set()
+        while left := self._kill_once():
             if loop.time() > deadline:
                 return False
-            await asyncio.sleep(0.002)
+            # After a normal exit, what is usually left is bwrap's init still tearing down
+            # the job's namespaces: wake when it is gone rather than on a fixed 2 ms tick.
+            # The same processes again are exited ones not yet reaped by their parent
+            # (pidfds say "exited" at once then): wait the tick. New ones are killed on
+            # the next pass, every 2 ms at most (a fork bomb).
+            await _exit_of(loop, left if left != before else set(), 0.002)
+            before = left
         return True
 
     def stats(self) -> CgroupStats:
@@ -144,7 +158,7 @@ class JobCgroup:
             if loop.time() > deadline:
                 logger.warning("job cgroup %s still has processes; left in place", busy[0])
                 return False
-            self.signal_all()
+            self.signal_all(everywhere=True)
             await asyncio.sleep(0.005)
 
 
@@ -187,16 +201,16 @@ class Cgroups:
         memory, pids = job.dirs.get(MEMORY), job.dirs.get(PIDS)
         if self.version == "v2":
             if memory is not None:
-                (memory / "memory.max").write_text(str(limits.memory_bytes))
+                _write_or_raise(memory / "memory.max", str(limits.memory_bytes))
                 _write(memory / "memory.swap.max", "0")
                 # One process over the limit ends the whole job, as on a kill.
                 _write(memory / "memory.oom.group", "1")
         elif memory is not None:
-            (memory / "memory.limit_in_bytes").write_text(str(limits.memory_bytes))
+            _write_or_raise(memory / "memory.limit_in_bytes", str(limits.memory_bytes))
             # memsw is memory + swap: the same number means no swap at all.
             _write(memory / "memory.memsw.limit_in_bytes", str(limits.memory_bytes))
         if pids is not None:
-            (pids / "pids.max").write_text(str(limits.max_processes))
+            _write_or_raise(pids / "pids.max", str(limits.max_processes))
 
     @classmethod
     def find(cls) -> Cgroups | None:
@@ -243,6 +257,31 @@ def job_cgroup(cgroups: Cgroups | None, limits: Limits) -> JobCgroup | None:
     except OSError as exc:
         logger.warning("cannot make a cgroup for a job, using rlimits: %s", exc)
         return None
+
+
+async def _exit_of(loop: asyncio.AbstractEventLoop, pids: set[int], timeout: float) -> None:
+    """Wait until one of `pids` (the first few) exits, or `timeout`."""
+    woken = loop.create_future()
+    fds: list[int] = []
+    try:
+        for pid in sorted(pids)[:8]:
+            try:
+                fd = os.pidfd_open(pid)
+            except (AttributeError, OSError):
+                continue  # gone already, or no pidfds here: the timeout
+            fds.append(fd)
+            loop.add_reader(fd, _wake, woken)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(woken, timeout)
+    finally:
+        for fd in fds:
+            loop.remove_reader(fd)
+            os.close(fd)
+
+
+def _wake(woken: asyncio.Future[None]) -> None:
+    if not woken.done():
+        woken.set_result(None)
 
 
 _found: list[Cgroups | None] = []
@@ -382,29 +421,56 @@ def _rmdir(directory: Path) -> bool:
     return True
 
 
-def _write(path: Path, value: str) -> bool:
+# Control files are read and written with plain os.open/os.read/os.write: every job reads
+# and writes a dozen of them on the worker's event loop, and pathlib's read_text/write_text
+# (a buffered text file, an encoding lookup) costs several times the system calls.
+
+
+def _write_or_raise(path: str | Path, value: str) -> None:
+    # The flags of open(path, "w"), as before: on a real cgroupfs the file always exists.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
     try:
-        path.write_text(value)
+        os.write(fd, value.encode())
+    finally:
+        os.close(fd)
+
+
+def _write(path: str | Path, value: str) -> bool:
+    try:
+        _write_or_raise(path, value)
     except OSError:
         return False
     return True
 
 
+def _read(path: str | Path) -> bytes:
+    """The whole of a (small) control file, or b"" when it cannot be read."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return b""
+    try:
+        chunks = []
+        while chunk := os.read(fd, 65536):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except OSError:
+        return b""
+    finally:
+        os.close(fd)
+
+
 def _int(path: Path) -> int | None:
     try:
-        return int(path.read_text().split()[0])
-    except (OSError, ValueError, IndexError):
+        return int(_read(path).split()[0])
+    except (ValueError, IndexError):
         return None
 
 
 def _keyed(path: Path) -> dict[str, int]:
     """`key value` lines (memory.events, pids.events, cpu.stat, memory.oom_control)."""
     values: dict[str, int] = {}
-    try:
-        text = path.read_text()
-    except OSError:
-        return values
-    for line in text.splitlines():
+    for line in _read(path).decode(errors="replace").splitlines():
         key, _, value = line.partition(" ")
         with contextlib.suppress(ValueError):
             values[key] = int(value.strip())

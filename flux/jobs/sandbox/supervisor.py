@@ -15,6 +15,7 @@ execs the command, which inherits both. Nothing can fork before it is inside the
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import functools
 import logging
@@ -46,6 +47,21 @@ _CPU_CHECK_EVERY = 0.5  # seconds between checks of the tree's CPU time in its c
 _REAP_TIMEOUT = 10.0  # a SIGKILLed process stuck in the kernel (D state) gets this long
 _DRAIN_TIMEOUT = 2.0  # after exit, output still buffered in the pipe gets this long
 _background: set[asyncio.Task[None]] = set()
+_confiners: list[concurrent.futures.ThreadPoolExecutor] = []
+
+
+def _confiner() -> concurrent.futures.ThreadPoolExecutor:
+    """Threads that put a job's shell in its cgroup. Moving a process between v1 cgroups
+    waits for an RCU grace period in the kernel (1-10 ms, sleeping, not CPU): done on the
+    event loop, it stalled every other job and the engine for that long. A pool of its
+    own: the loop's default executor may be busy with slower things. (The job's other
+    file system work, a few 0.1 ms syscalls, stays on the loop: measured, a thread round
+    trip for each cost more CPU and latency than it saved.)"""
+    if not _confiners:
+        _confiners.append(
+            concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="flux-jobs")
+        )
+    return _confiners[0]
 
 
 @dataclass(slots=True)
@@ -110,6 +126,15 @@ def plan_limits(
     return rlimits, enforced
 
 
+def _confine(
+    pid: int, cgroup: JobCgroup | None, rlimits: list[tuple[int, tuple[int, int]]]
+) -> None:
+    if cgroup is not None:
+        cgroup.attach(pid)
+    for which, values in rlimits:
+        resource.prlimit(pid, which, values)
+
+
 @functools.cache
 def _has_swap() -> bool:
     try:
@@ -137,7 +162,7 @@ class _Run:
         self.stats: CgroupStats | None = None
 
     async def run(self) -> SandboxResult:
-        proc, read_fd = self._start()
+        proc, read_fd = await self._start()
         self.proc = proc
         self.exit = _ExitWaiter(self.loop, proc)
         self.output.attach(read_fd)
@@ -159,7 +184,7 @@ class _Run:
         task.add_done_callback(_background.discard)
         await asyncio.shield(task)
 
-    def _start(self) -> tuple[subprocess.Popen[bytes], int]:
+    async def _start(self) -> tuple[subprocess.Popen[bytes], int]:
         launch = self.launch
         read_fd, write_fd = os.pipe()
         gate_read, gate_write = os.pipe()
@@ -181,18 +206,22 @@ class _Run:
         finally:
             os.close(write_fd)
             os.close(gate_read)
+        # The shell waits on its gate while a thread confines it (see `_confiner`). The
+        # shell is not reaped before that thread is done: its pid must not be reused by an
+        # unrelated process while the thread may still write it into the job's cgroup.
+        confined = _confiner().submit(_confine, proc.pid, launch.cgroup, launch.rlimits)
         try:
-            if launch.cgroup is not None:
-                launch.cgroup.attach(proc.pid)
-            for which, values in launch.rlimits:
-                resource.prlimit(proc.pid, which, values)
-        except OSError as exc:
+            await asyncio.wrap_future(confined)
+        except BaseException as exc:  # OSError from the thread, or cancelled meanwhile
             os.close(gate_write)  # the shell reads EOF and exits 125 without running anything
             os.close(read_fd)
             with contextlib.suppress(OSError):
                 os.killpg(proc.pid, signal.SIGKILL)
+            concurrent.futures.wait([confined])  # a few ms at most: one write per hierarchy
             proc.wait()
-            raise SandboxError(f"{launch.backend}: cannot confine the job: {exc}") from exc
+            if isinstance(exc, OSError):
+                raise SandboxError(f"{launch.backend}: cannot confine the job: {exc}") from exc
+            raise
         try:
             os.write(gate_write, b"go\n")
         except BrokenPipeError:
