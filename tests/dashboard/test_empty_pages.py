@@ -22,6 +22,7 @@ PAGES = [
     ("/workflows", "Workflows", ["No workflows yet."]),
     ("/schedules", "Schedules", ["No schedules."]),
     ("/workers", "Workers", ["embedded-", "healthy", "Idle."]),
+    ("/limits", "Limits", ["No limit is in use."]),
     ("/secrets", "Secrets", ["No secrets stored."]),
     ("/settings", "Settings", ["API key"]),
 ]

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import FluxServer
 
-from .conftest import Page, running_server, stop_and_report
+from .conftest import Page, run_async, running_server, stop_and_report, upload, wait_state
 
 pytestmark = pytest.mark.slow
 
@@ -133,3 +133,40 @@ def test_an_api_key_is_sent_with_every_request(
     with browser_page.expect_request("**/stats/overview*") as request:
         page.open("/")
     assert request.value.headers.get("authorization") == "Bearer key-123"
+
+
+LIMITED = """
+import asyncio
+from flux import ExecutionContext, workflow
+
+
+@workflow.with_options(concurrency=1, concurrency_key="customer", priority=3)
+async def one_per_customer(ctx: ExecutionContext[dict]):
+    await asyncio.sleep(ctx.input["hold"])
+    return ctx.input["customer"]
+"""
+
+
+def test_limits_show_who_holds_each_slot(
+    server: FluxServer, open_page: Callable[..., Page]
+) -> None:
+    upload(server.url, "limited.py", LIMITED)
+    first = run_async(server.url, "one_per_customer", {"customer": "acme", "hold": 3})
+    wait_state(server.url, first, ("RUNNING",))
+    second = run_async(server.url, "one_per_customer", {"customer": "acme", "hold": 0})
+    page = open_page(server.url)
+
+    browser_page = page.open("/limits")
+    limit = browser_page.locator("section.limit").first
+    expect(limit).to_contain_text('one_per_customer[customer="acme"]')
+    expect(limit).to_contain_text("1 waiting")
+    expect(limit.locator("table.holders tbody tr")).to_have_count(1)
+    expect(limit.locator(f"a[href='#/executions/{first}']")).to_be_visible()
+    expect(browser_page.locator("#view")).to_contain_text("1 per customer")
+    page.shot("limits")
+
+    # The slot passes to the waiting run; once both ended, no slot is held (live).
+    wait_state(server.url, first, ("COMPLETED",))
+    wait_state(server.url, second, ("COMPLETED",))
+    expect(browser_page.locator("section.limit")).to_have_count(0, timeout=15000)
+    expect(browser_page.locator("#view")).to_contain_text("No limit is in use.")

@@ -8,6 +8,7 @@ import { errorBox } from "./ui.js";
 import execution from "./views/execution.js";
 import executions from "./views/executions.js";
 import jobs from "./views/jobs.js";
+import limits from "./views/limits.js";
 import overview from "./views/overview.js";
 import schedules from "./views/schedules.js";
 import secrets from "./views/secrets.js";
@@ -25,6 +26,7 @@ const ROUTES = [
   [/^\/workflows\/([^/]+)\/?$/, workflow, "workflows"],
   [/^\/schedules\/?$/, schedules, "schedules"],
   [/^\/workers\/?$/, workers, "workers"],
+  [/^\/limits\/?$/, limits, "limits"],
   [/^\/secrets\/?$/, secrets, "secrets"],
   [/^\/settings\/?$/, settings, "settings"],
 ];
