@@ -178,6 +178,8 @@ async def test_queue_order_is_priority_then_age_with_rooms(ostore: OrchestratorS
     assert [q.execution_id for q in await ostore.queued(2, 2)] == ["old", "limited"]
     claimed = await ostore.claim_next("w1", b"J", LATER, 2, lambda _: True)
     assert [run.execution.execution_id for run in claimed] == ["urgent", "urgent2"]
+    rest = await ostore.claim_next("w1", b"J", LATER, 10, lambda _: True)
+    assert [run.execution.execution_id for run in rest] == ["old", "limited", "low"]
 
 
 async def test_a_rate_limit_admits_n_starts_per_period(ostore: OrchestratorStore) -> None:
