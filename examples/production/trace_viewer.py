@@ -17,7 +17,7 @@ depth: dict[bytes, int] = {}
 
 
 class Receiver(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+    def do_POST(self) -> None:  # the stdlib's handler name
         request = ExportTraceServiceRequest()
         request.ParseFromString(self.rfile.read(int(self.headers["Content-Length"])))
         spans = [s for r in request.resource_spans for sc in r.scope_spans for s in sc.spans]

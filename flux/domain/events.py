@@ -27,9 +27,9 @@ class ExecutionState(StrEnum):
         return self in _TERMINAL_STATES
 
 
-_TERMINAL_STATES = frozenset(
-    {ExecutionState.COMPLETED, ExecutionState.FAILED, ExecutionState.CANCELLED}
-)
+# The states a run never leaves: what retention may delete, what counts as "ended".
+FINISHED_STATES = (ExecutionState.COMPLETED, ExecutionState.FAILED, ExecutionState.CANCELLED)
+_TERMINAL_STATES = frozenset(FINISHED_STATES)
 
 
 class ExecutionEventType(StrEnum):

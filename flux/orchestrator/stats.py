@@ -33,7 +33,7 @@ from flux.api.dashboard import (
     UpcomingFire,
     WorkerStatus,
 )
-from flux.domain.events import ExecutionState, utcnow
+from flux.domain.events import FINISHED_STATES, ExecutionState, utcnow
 from flux.errors import ExecutionNotFoundError
 from flux.orchestrator import notify
 from flux.orchestrator.core import Core
@@ -42,7 +42,6 @@ from flux.orchestrator.jobs import JOB_WORKFLOW
 from flux.orchestrator.store import HELD_STATES, LogChunk, RunQuery, RunRow, WorkerRow
 
 _S = ExecutionState
-FINISHED = (_S.COMPLETED, _S.FAILED, _S.CANCELLED)
 MAX_WINDOW_MINUTES = 24 * 60
 _OVERVIEW_TTL_S = 1.0  # many open dashboards share one computation per second
 _CATALOG_TTL_S = 5.0
@@ -70,7 +69,7 @@ class Throughput:
         if channel != notify.EXECUTION or self._since is None or payload.get("output"):
             return
         state = payload.get("state")
-        if state in FINISHED:
+        if state in FINISHED_STATES:
             self._counts.setdefault(minute_of(utcnow()), Counter())[_S(state)] += 1
 
     async def buckets(self, minutes: int) -> list[MinuteBucket]:

@@ -21,9 +21,6 @@ from flux.domain.events import ExecutionEventType, ExecutionState, new_event_id
 from flux.engine.store import EventRow, ExecutionRow, ExecutionStore
 
 _S = ExecutionState
-# What retention may delete: executions that can never change again (a paused run may wait
-# for months). Shared by the SQL statements and the in-memory store.
-PRUNABLE_STATES = (_S.COMPLETED, _S.FAILED, _S.CANCELLED)
 # States in which a worker holds the run under a lease.
 HELD_STATES = (_S.CLAIMED, _S.RUNNING, _S.CANCELLING)
 

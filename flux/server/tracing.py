@@ -28,6 +28,7 @@ from flux.config import TelemetrySettings
 from flux.domain.events import ExecutionEventType, ExecutionState
 from flux.engine.store import EventRow
 from flux.errors import ConfigurationError
+from flux.orchestrator.core import NullObserver
 from flux.orchestrator.store import OrchestratorStore
 
 if TYPE_CHECKING:
@@ -59,8 +60,9 @@ def _nanos(moment: datetime) -> int:
     return int(moment.timestamp() * 1e9)
 
 
-class TraceExporter:
-    """An `Observer` (flux.orchestrator.core) that turns finished runs into spans."""
+class TraceExporter(NullObserver):
+    """An `Observer` (flux.orchestrator.core) that turns finished runs into spans; latencies
+    are the metrics' business (NullObserver's no-ops)."""
 
     def __init__(self, settings: TelemetrySettings, store: OrchestratorStore):
         try:
@@ -94,15 +96,6 @@ class TraceExporter:
         self._pending: set[asyncio.Task[None]] = set()
 
     # Observer
-
-    def dispatched(self, seconds: float) -> None:
-        pass
-
-    def checkpointed(self, seconds: float) -> None:
-        pass
-
-    def fired(self, lag_seconds: float) -> None:
-        pass
 
     def recorded(
         self,

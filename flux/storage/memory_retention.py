@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flux.domain.events import FINISHED_STATES
 from flux.engine.store import EventRow, ExecutionRow
-from flux.orchestrator.store import PRUNABLE_STATES, JobRow, Lease, LogChunk
+from flux.orchestrator.store import JobRow, Lease, LogChunk
 from flux.storage.rows import as_utc
 
 
@@ -37,7 +38,7 @@ class MemoryRetention:
             row
             for row in self._executions.values()
             if row.workflow_name == workflow
-            and row.state in PRUNABLE_STATES
+            and row.state in FINISHED_STATES
             and row.created_at < cutoff
             and row.updated_at < cutoff
         ]

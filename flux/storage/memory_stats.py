@@ -7,11 +7,10 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from flux.domain.events import ExecutionState
+from flux.domain.events import FINISHED_STATES, ExecutionState
 from flux.engine.store import ExecutionRow
 from flux.orchestrator.store import Lease, MinuteCount, RunQuery, RunRow, WorkflowRow
 from flux.storage.rows import as_utc
-from flux.storage.stats_statements import FINISHED
 
 
 class MemoryStats:
@@ -65,7 +64,7 @@ class MemoryStats:
         since = as_utc(since)
         counts: dict[tuple[datetime, ExecutionState], int] = {}
         for row in self._executions.values():
-            if row.state in FINISHED and row.updated_at >= since:
+            if row.state in FINISHED_STATES and row.updated_at >= since:
                 minute = as_utc(row.updated_at).replace(second=0, microsecond=0)
                 counts[(minute, row.state)] = counts.get((minute, row.state), 0) + 1
         return [MinuteCount(minute, state, count) for (minute, state), count in counts.items()]

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.expression import ColumnElement, Select
 
-from flux.orchestrator.store import PRUNABLE_STATES
+from flux.domain.events import FINISHED_STATES
 from flux.storage.lease_statements import literal
 from flux.storage.schema import executions
 
@@ -47,7 +47,7 @@ def compile_retention_statements(dialect: Dialect) -> RetentionStatements:
 
 def _prunable(query: Select[Any]) -> Select[Any]:
     finished: ColumnElement[bool] = executions.c.state.in_(
-        [literal(state.value) for state in PRUNABLE_STATES]
+        [literal(state.value) for state in FINISHED_STATES]
     )
     return query.where(
         executions.c.workflow_name == bindparam("workflow"),

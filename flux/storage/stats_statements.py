@@ -18,13 +18,12 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.expression import ColumnElement, Select
 
-from flux.domain.events import ExecutionState
+from flux.domain.events import FINISHED_STATES, ExecutionState
 from flux.orchestrator.store import RunQuery
 from flux.storage.lease_statements import RUN_COLUMNS, literal
 from flux.storage.schema import executions, workflows
 
 _STATE_SLOTS = tuple(f"b_state_{i}" for i in range(len(ExecutionState)))
-FINISHED = (ExecutionState.COMPLETED, ExecutionState.FAILED, ExecutionState.CANCELLED)
 
 # (workflow_name, excluded_workflow, states, created_after, created_before, after_run,
 # parent, top_level, file mode); file mode 0: no file filter, 1: runs of a version stored
@@ -139,7 +138,7 @@ def _finished_by_minute(minute_of: MinuteOf) -> Select[Any]:
     return (
         select(minute, c.state, func.count())
         .where(
-            c.state.in_([literal(state.value) for state in FINISHED]),
+            c.state.in_([literal(state.value) for state in FINISHED_STATES]),
             c.updated_at >= bindparam("since", type_=c.updated_at.type),
         )
         .group_by(minute, c.state)
