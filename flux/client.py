@@ -258,10 +258,17 @@ class FluxClient:
         return _parse(ExecutionView, self._post_input(path, input, mode, headers))
 
     def stream(
-        self, name: str, input: Any = None, *, idempotency_key: str | None = None
+        self,
+        name: str,
+        input: Any = None,
+        *,
+        idempotency_key: str | None = None,
+        priority: int | None = None,
     ) -> EventStream:
         """Start a run and follow it: `workflow.execution.*` events until it ends or pauses."""
         path = f"/workflows/{_segment(name)}/run/stream"
+        if priority is not None:
+            path += f"?priority={int(priority)}"
         return self._open_stream(path, input, _idempotency(idempotency_key))
 
     def resume(

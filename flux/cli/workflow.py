@@ -26,6 +26,7 @@ from flux.cli.remote import (
 )
 from flux.client import EventStream, StreamEvent, WaitMode
 from flux.domain.events import ExecutionState
+from flux.domain.limits import MAX_PRIORITY, MIN_PRIORITY
 
 _WAITING_STATES = (ExecutionState.PAUSED, *(s for s in ExecutionState if s.is_terminal))
 
@@ -107,6 +108,12 @@ _MODE = click.option(
 @click.argument("input_text", metavar="[INPUT]", required=False)
 @_MODE
 @IDEMPOTENCY_KEY_OPTION
+@click.option(
+    "--priority",
+    type=click.IntRange(MIN_PRIORITY, MAX_PRIORITY),
+    default=None,
+    help="Overrides the workflow's priority: queued runs with a higher one start first.",
+)
 @server_url_option
 @format_option
 def run(
@@ -114,6 +121,7 @@ def run(
     input_text: str | None,
     mode: str,
     idempotency_key: str | None,
+    priority: int | None,
     server_url: str | None,
     output_format: str,
 ) -> None:
@@ -124,13 +132,17 @@ def run(
     \b
     flux workflow run hello_world '"World"' --mode sync
     flux workflow run process_order '{"order_id": 42}' --idempotency-key order-42
+    flux workflow run nightly_report --priority 10
     """
     value = parse_json_input(input_text)
     with server_client(server_url) as client:
         if mode == "stream":
-            _follow(client.stream(name, value, idempotency_key=idempotency_key), output_format)
+            stream = client.stream(name, value, idempotency_key=idempotency_key, priority=priority)
+            _follow(stream, output_format)
             return
-        view = client.run(name, value, mode=_wait(mode), idempotency_key=idempotency_key)
+        view = client.run(
+            name, value, mode=_wait(mode), idempotency_key=idempotency_key, priority=priority
+        )
     _show_run(view, output_format, waited=mode == "sync")
 
 

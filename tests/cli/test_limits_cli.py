@@ -56,3 +56,22 @@ def test_limits_list_shows_holders_and_waiting_runs(
     assert (limit["in_use"], limit["waiting"], limit["available"]) == (1, 1, 0)
     assert [h["execution_id"] for h in limit["holders"]] == [first]
     httpx.get(f"{url}/workflows/nightly/cancel/{first}")
+
+
+def test_workflow_run_priority_overrides_the_declared_one(
+    flux_server: FluxServer, flux_cli: FluxCLI, tmp_path: Path
+) -> None:
+    cli = flux_cli.at(flux_server.url)
+    source = tmp_path / "nightly.py"
+    source.write_text(SLOW)
+    assert cli("workflow", "register", str(source)).returncode == 0
+
+    started = cli("workflow", "run", "nightly", "0", "--priority", "7", "--format", "json")
+    too_high = cli("workflow", "run", "nightly", "0", "--priority", "5000")
+
+    assert started.returncode == 0, started.stderr
+    execution_id = json.loads(started.stdout)["execution_id"]
+    shown = httpx.get(f"{flux_server.url}/executions/{execution_id}").json()
+    assert shown["priority"] == 7
+    assert too_high.returncode == 2
+    assert "5000 is not in the range -1000<=x<=1000" in too_high.stderr
