@@ -25,6 +25,7 @@ from typing import Any
 
 from flux.builtin_workflows import RESERVED_PREFIX
 from flux.domain.limits import LimitError, Limits, check_priority
+from flux.domain.names import name_problem, shown
 from flux.domain.resource_request import ResourceRequest
 from flux.domain.schedule import cron, interval, once
 from flux.domain.sizes import parse_size
@@ -114,6 +115,9 @@ def parse_file(filename: str | None, content: bytes, max_bytes: int) -> ParsedFi
             "at the top level of the file"
         )
     for wf in workflows:
+        problem = name_problem(wf.name)
+        if problem is not None:
+            raise CatalogError(f"{name}: workflow name '{shown(wf.name)}' {problem}")
         if wf.name.startswith(RESERVED_PREFIX):
             raise CatalogError(
                 f"{name}: workflow name '{wf.name}' is reserved (names starting with "

@@ -27,6 +27,8 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from flux.api.audit import AuditPage
+from flux.api.auth import ApiKeyCreated, ApiKeyView, WhoAmI
 from flux.api.dags import DagRunEnvelope, DagRunView, DagSubmitted
 from flux.api.jobs import JobEnvelope, JobList, JobSubmitted, JobView
 from flux.api.limits import LimitList
@@ -190,7 +192,9 @@ def default_server_url() -> str:
 class FluxClient:
     """A connection to one Flux server; keeps connections alive between calls.
 
-    `timeout` bounds every call except the ones that wait for a run (`mode="sync"`, streams):
+    `token` is the API key sent as `Authorization: Bearer` (docs/security.md); by default
+    the `api_key` setting (`FLUX_API_KEY`). `timeout` bounds every call except the ones
+    that wait for a run (`mode="sync"`, streams):
     those are bounded by the server, which answers a sync wait after `server.sync_timeout`
     with the run's current state, so the client does not cut them short.
     """
@@ -206,6 +210,8 @@ class FluxClient:
         self.server_url = (server_url or default_server_url()).rstrip("/")
         self._on_error = _ErrorMapper(self.server_url, timeout)
         self._wait_timeout = httpx.Timeout(timeout, read=None)
+        if token is None:
+            token = Configuration.get().settings.api_key  # FLUX_API_KEY, flux.toml api_key
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._http = httpx.Client(
             base_url=self.server_url, timeout=timeout, headers=headers, transport=transport
@@ -356,6 +362,7 @@ class FluxClient:
         name: str | None = None,
         payload: Any = None,
         dependencies: list[str] | None = None,
+        secrets: list[str] | None = None,
         run_at: datetime | str | None = None,
         max_retries: int | None = None,
         type: str | None = None,
@@ -364,7 +371,8 @@ class FluxClient:
         **limits: Any,
     ) -> JobSubmitted:
         """Queue a Python, Node.js or Bash script. `script` is a path to the file, or its
-        source as bytes. Limits: `timeout`, `memory`, `cpuSeconds`, `maxProcesses`,
+        source as bytes. `secrets`: names of stored secrets the script gets as environment
+        variables of the same names. Limits: `timeout`, `memory`, `cpuSeconds`, `maxProcesses`,
         `network` (at most the server's defaults). With an `idempotency_key` the server
         has seen, the job that key submitted is answered (`replayed`)."""
         if isinstance(script, bytes):
@@ -377,6 +385,7 @@ class FluxClient:
             "name": name,
             "payload": None if payload is None else json.dumps(payload),
             "dependencies": None if dependencies is None else json.dumps(dependencies),
+            "secrets": None if secrets is None else json.dumps(secrets),
             "runAt": run_at.isoformat() if isinstance(run_at, datetime) else run_at,
             "maxRetries": max_retries,
             "type": type,
@@ -396,6 +405,7 @@ class FluxClient:
         name: str | None = None,
         payload: Any = None,
         dependencies: list[str] | None = None,
+        secrets: list[str] | None = None,
         run_at: datetime | str | None = None,
         max_retries: int | None = None,
         type: str | None = None,
@@ -411,6 +421,7 @@ class FluxClient:
             "name": name,
             "payload": payload,
             "dependencies": dependencies,
+            "secrets": secrets,
             "runAt": run_at.isoformat() if isinstance(run_at, datetime) else run_at,
             "maxRetries": max_retries,
             "type": type,
@@ -549,6 +560,27 @@ class FluxClient:
         """Registered workers, whether they are connected and their last resource report."""
         return _parse_list(WorkerView, self._send("GET", "/workers"))
 
+    def revoke_worker(self, name: str) -> None:
+        """End a worker's session (admin): it exits and needs the bootstrap token to rejoin."""
+        self._send("POST", f"/workers/{_segment(name)}/revoke")
+
+    # -- API keys (docs/security.md) -------------------------------------------------------
+
+    def whoami(self) -> WhoAmI:
+        """Who the server takes this client for: its key and role, or why none is needed."""
+        return _parse(WhoAmI, self._send("GET", "/auth/whoami"))
+
+    def create_api_key(self, name: str, role: str) -> ApiKeyCreated:
+        """A new key (admin); the answer holds the key itself, this once only."""
+        body = {"name": name, "role": role}
+        return _parse(ApiKeyCreated, self._send("POST", "/auth/keys", json=body))
+
+    def list_api_keys(self) -> list[ApiKeyView]:
+        return _parse_list(ApiKeyView, self._send("GET", "/auth/keys"))
+
+    def revoke_api_key(self, key_id: str) -> ApiKeyView:
+        return _parse(ApiKeyView, self._send("DELETE", f"/auth/keys/{_segment(key_id)}"))
+
     # -- secrets ---------------------------------------------------------------------------
 
     def list_secrets(self) -> list[str]:
@@ -631,6 +663,34 @@ class FluxClient:
         and what each workflow declares (`GET /limits`)."""
         params = {} if workflow is None else {"workflow": workflow}
         return _parse(LimitList, self._send("GET", "/limits", params=params))
+
+    # -- audit -----------------------------------------------------------------------------
+
+    def audit(
+        self,
+        *,
+        actor: str | None = None,
+        action: str | None = None,
+        target: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 100,
+        cursor: str | None = None,
+    ) -> AuditPage:
+        """Who did what, newest first (`GET /audit`, admin). `actor` matches part of the
+        actor's label, `action` one action or a family ("secret"); pass a page's
+        `next_cursor` as `cursor` for the next one."""
+        given = {
+            "actor": actor,
+            "action": action,
+            "target": target,
+            "since": None if since is None else since.isoformat(),
+            "until": None if until is None else until.isoformat(),
+            "cursor": cursor,
+        }
+        params = {key: value for key, value in given.items() if value is not None}
+        params["limit"] = str(limit)
+        return _parse(AuditPage, self._send("GET", "/audit", params=params))
 
 
 def _form_value(value: Any) -> str:

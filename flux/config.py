@@ -88,6 +88,12 @@ class ServerSettings(_Section):
     max_upload_bytes: int = Field(
         default=1024 * 1024, ge=1, description="largest workflow file accepted"
     )
+    max_request_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        ge=1024,
+        description="largest request body of any endpoint without a cap of its own (inputs, "
+        "schedules, secrets, worker checkpoints); larger ones get 413",
+    )
     # An offer not claimed within this many seconds is offered again (maybe elsewhere).
     dispatch_offer_timeout: float = Field(
         default=2.0, gt=0, description="seconds before an unclaimed offer is made again"
@@ -100,6 +106,18 @@ class SecuritySettings(_Section):
         repr=False,
         description="master key for secrets and value signatures; default: a key generated "
         "into <home>/encryption.key",
+    )
+    # API keys and roles (docs/security.md). Without a key, a request is served as admin
+    # only when the server listens on loopback and the caller is on loopback too.
+    require_auth: bool = Field(
+        default=False,
+        description="require an API key on every request, even from loopback to a server "
+        "listening on loopback",
+    )
+    allow_anonymous: bool = Field(
+        default=False,
+        description="serve requests without a key as admin even when listening beyond "
+        "loopback (unsafe; logged as a warning at every start)",
     )
 
 
@@ -135,6 +153,9 @@ class JobsSettings(_Section):
     )
     max_payload_bytes: int = Field(
         default=100_000, ge=2, description="largest JSON payload a job accepts"
+    )
+    max_script_bytes: int = Field(
+        default=1024 * 1024, ge=1, description="largest script a job submission may carry"
     )
     max_retries: int = Field(default=3, ge=0, description="retries after a failed attempt")
     retry_delay: float = Field(
@@ -185,6 +206,11 @@ class RetentionSettings(_Section):
     )
     batch: int = Field(
         default=1000, ge=1, le=100_000, description="executions deleted per statement"
+    )
+    audit_days: float = Field(
+        default=365.0,
+        ge=0,
+        description="days an audit record (docs/audit.md) is kept; 0: forever",
     )
 
     @field_validator("workflows")
@@ -268,6 +294,12 @@ class FluxSettings(BaseSettings):
     )
     server_host: str = Field(default="localhost", description="server bind host")
     server_port: int = Field(default=8000, ge=0, le=65535, description="server bind port")
+    api_key: str | None = Field(
+        default=None,
+        repr=False,
+        description="API key the CLI, the Python client and the MCP server send "
+        "(FLUX_API_KEY; docs/security.md)",
+    )
     home: str = Field(default=".flux", description="where Flux keeps its local files")
     database_url: str = Field(
         default="sqlite:///.flux/flux.db",

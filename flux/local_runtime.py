@@ -14,14 +14,15 @@ import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-from flux.codec import Codec
+from flux.codec.masking import MaskingCodec
 from flux.config import Configuration, FluxSettings
+from flux.domain.masking import SecretMasks
 from flux.engine.engine import Engine
 from flux.engine.runtime import Services
 from flux.keyring import secret_cipher, signing_key
 from flux.output_storage import OutputStorage
 from flux.outputs.setup import offloader, with_outputs
-from flux.secret_managers import DatabaseSecretManager
+from flux.secret_managers import DatabaseSecretManager, MaskingSecrets
 from flux.storage.factory import create_store
 
 T = TypeVar("T")
@@ -64,8 +65,11 @@ class LocalRuntime:
         engine = self._engines.get(key)
         if engine is None:
             store = create_store(settings.database_url)
-            codec = Codec(settings.serializer, signing_key(settings))
-            secrets = DatabaseSecretManager(store, secret_cipher(settings))
+            # Secret values a task fetches are masked in everything recorded afterwards.
+            masks = SecretMasks()
+            codec = MaskingCodec(settings.serializer, signing_key(settings), masks)
+            stored = DatabaseSecretManager(store, secret_cipher(settings))
+            secrets = MaskingSecrets(stored, masks)
             plain = self._plain[key] = Services(store, codec, secrets)
             engine = self._engines[key] = Engine(with_outputs(plain, offloader(settings)))
         if output_storage is None:

@@ -1,39 +1,54 @@
-"""Secrets that tasks ask for by name (`secret_requests=[...]`), stored encrypted.
+"""Secrets that tasks and jobs ask for by name (`secret_requests=[...]`, `secrets=[...]`),
+stored encrypted, and the maskers that keep their values out of everything Flux records.
 
 Values are any JSON value. No method puts a secret's value in a log line, a repr or an
-exception message; names are not secret and are shown freely.
+exception message; names are not secret and are shown freely. See docs/secrets.md.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
-import re
+import logging
+import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
+from flux.config import FluxSettings
+from flux.domain.masking import Masker, SecretMasks
+from flux.domain.secret_names import validate_secret_name
 from flux.engine.store import ExecutionStore
-from flux.errors import SecretNotFoundError, SerializationError
+from flux.errors import (
+    EncryptionKeyError,
+    FluxError,
+    SecretNotFoundError,
+    SerializationError,
+    TamperedDataError,
+)
+from flux.keyring import key_file_path, secret_cipher
 
-MAX_NAME_LENGTH = 255
-_NAME_PATTERN = re.compile(r"[A-Za-z0-9_.-]+")
-_SHOWN_NAME_CHARS = 60
+logger = logging.getLogger(__name__)
+__all__ = [
+    "DatabaseSecretManager",
+    "MaskingSecrets",
+    "SecretManager",
+    "StoredSecretMasks",
+    "check_encryption_key",
+    "missing_secrets",
+    "validate_secret_name",
+]
+
+# Bumped by every change this process makes, so its maskers reload at once.
+_changes = 0
 
 
-def validate_secret_name(name: str) -> str:
-    """Return `name` if it is a valid secret name, else raise ValueError saying why."""
-    if not isinstance(name, str) or not name:
-        raise ValueError("a secret name must be a non-empty string")
-    if len(name) > MAX_NAME_LENGTH:
-        raise ValueError(
-            f"secret name '{name[:_SHOWN_NAME_CHARS]}...' is {len(name)} characters long; "
-            f"the limit is {MAX_NAME_LENGTH}"
-        )
-    if not _NAME_PATTERN.fullmatch(name):
-        raise ValueError(
-            f"invalid secret name {name[:_SHOWN_NAME_CHARS]!r}: "
-            "use only letters, digits, '_', '.' and '-'"
-        )
-    return name
+async def missing_secrets(store: ExecutionStore, names: Sequence[str]) -> list[str]:
+    """Those of `names` that are not stored (no value is read)."""
+    if not names:
+        return []
+    known = set(await store.secret_names())
+    return [name for name in names if name not in known]
 
 
 class SecretCipher(Protocol):
@@ -95,9 +110,12 @@ class DatabaseSecretManager(SecretManager):
                 "(secrets must be JSON values: str, int, float, bool, None, list, dict)"
             ) from None
         await self._store.secret_set(name, self._cipher.encrypt(name, plaintext))
+        _changed()
 
     async def remove(self, name: str) -> bool:
-        return await self._store.secret_delete(validate_secret_name(name))
+        removed = await self._store.secret_delete(validate_secret_name(name))
+        _changed()
+        return removed
 
     async def all(self) -> list[str]:
         return sorted(await self._store.secret_names())
@@ -110,3 +128,106 @@ class DatabaseSecretManager(SecretManager):
             raise SerializationError(
                 f"secret '{name}'", "json", "the decrypted value is not JSON"
             ) from None
+
+
+def _changed() -> None:
+    global _changes
+    _changes += 1
+
+
+class MaskingSecrets:
+    """The engine's secret source on a worker or in a local run: hands the values on and
+    adds each one to `masks`, so everything this process records afterwards is masked."""
+
+    def __init__(self, inner: Any, masks: SecretMasks):
+        self._inner = inner
+        self.masks = masks
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._inner!r})"
+
+    async def get(self, names: list[str]) -> dict[str, Any]:
+        values: dict[str, Any] = await self._inner.get(names)
+        self.masks.add(values.values())
+        return values
+
+    def __getattr__(self, name: str) -> Any:
+        # The rest of the wrapped source (a SecretManager's save/remove/all) as it is.
+        return getattr(self._inner, name)
+
+
+class StoredSecretMasks:
+    """The server's masker: the values of every stored secret, read (decrypted) again when
+    this process changed a secret, or when the last read is `max_age` seconds old (another
+    replica or `flux secrets --local` may have changed one). In between it costs nothing."""
+
+    def __init__(
+        self,
+        manager: SecretManager,
+        max_age: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self._manager = manager
+        self._max_age = max_age
+        self._clock = clock
+        self._masks = SecretMasks()
+        self._loaded_at: float | None = None
+        self._loaded_change = -1
+        self._lock = asyncio.Lock()
+
+    def _stale(self) -> bool:
+        return (
+            self._loaded_at is None
+            or self._loaded_change != _changes
+            or self._clock() - self._loaded_at >= self._max_age
+        )
+
+    async def current(self) -> Masker:
+        if not self._stale():
+            return self._masks.current
+        async with self._lock:
+            if self._stale():
+                change, now = _changes, self._clock()
+                try:
+                    names = await self._manager.all()
+                    values = await self._manager.get(names) if names else {}
+                except (FluxError, ValueError) as exc:
+                    # Keep masking with what was known; the reason is in the server's log.
+                    logger.warning("could not read the secrets to mask their values: %s", exc)
+                else:
+                    self._masks.replace(Masker.of(values.values()))
+                self._loaded_at, self._loaded_change = now, change
+        return self._masks.current
+
+
+async def check_encryption_key(settings: FluxSettings, store: ExecutionStore) -> None:
+    """Refuse (EncryptionKeyError) when secrets are stored and the key to read them is not
+    there: missing (no `security.encryption_key`, no key file: a new key would be created
+    that reads none of them) or another key than the one they were saved with."""
+    names = await store.secret_names()
+    if not names:
+        return
+    path = key_file_path(settings)
+    if not settings.security.encryption_key and not path.exists():
+        raise EncryptionKeyError(
+            f"{len(names)} secret(s) are stored in {_where(settings)} but there is no "
+            "encryption key: security.encryption_key (FLUX_SECURITY__ENCRYPTION_KEY) is not "
+            f"set and the key file {path} does not exist. Set the key the secrets were "
+            "saved with, or restore that file; Flux does not create a new key, which "
+            "could not read them"
+        )
+    cipher = secret_cipher(settings)
+    for name, token in (await store.secret_get(names)).items():
+        try:
+            cipher.decrypt(name, token)
+        except TamperedDataError as exc:
+            logger.warning("%s", exc)  # one damaged row: not a key problem
+        except EncryptionKeyError as exc:
+            raise EncryptionKeyError(
+                f"the encryption key does not read the secrets stored in {_where(settings)}: {exc}"
+            ) from None
+
+
+def _where(settings: FluxSettings) -> str:
+    url = settings.database_url
+    return url.split("@")[-1] if "@" in url else url  # no password in messages

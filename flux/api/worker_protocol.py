@@ -49,6 +49,14 @@ from pydantic import BaseModel, BeforeValidator, Field, PlainSerializer
 
 from flux.domain.events import ExecutionState
 
+# How a 401's detail starts when an admin revoked the worker's session (`flux worker
+# revoke`): the worker exits instead of registering again.
+SESSION_REVOKED = "session revoked"
+
+# Positions and fencing tokens are stored in 64-bit database columns: a larger number is
+# a 422 here, not an overflow in the driver.
+Int64 = Annotated[int, Field(ge=-(2**63), lt=2**63)]
+
 
 def _decode_b64(value: Any) -> Any:
     if isinstance(value, str):
@@ -117,7 +125,7 @@ class CancelMessage(BaseModel):
 
 
 class EventRecord(BaseModel):
-    seq: int
+    seq: Int64
     id: str
     type: str
     source_id: str
@@ -141,7 +149,7 @@ class ExecutionRecord(BaseModel):
 
 class Claim(BaseModel):
     execution: ExecutionRecord
-    epoch: int = Field(description="fencing token: checkpoints must carry it")
+    epoch: Int64 = Field(description="fencing token: checkpoints must carry it")
     lease_expires_at: datetime
 
 
@@ -153,7 +161,7 @@ class WorkflowSource(BaseModel):
 
 
 class Checkpoint(BaseModel):
-    epoch: int
+    epoch: Int64
     events: list[EventRecord]
     state: ExecutionState | None = None
     output: Blob | None = None
@@ -161,7 +169,7 @@ class Checkpoint(BaseModel):
 
 class HeldExecution(BaseModel):
     execution_id: str
-    epoch: int
+    epoch: Int64
 
 
 class Heartbeat(BaseModel):
@@ -174,7 +182,7 @@ class HeartbeatReply(BaseModel):
 
 
 class Release(BaseModel):
-    epoch: int
+    epoch: Int64
 
 
 class CacheLookup(BaseModel):
@@ -189,7 +197,7 @@ class CacheEntry(BaseModel):
 
 class SecretsRequest(BaseModel):
     execution_id: str
-    epoch: int
+    epoch: Int64
     names: list[str]
 
 
@@ -212,7 +220,7 @@ class CheckpointBatch(BaseModel):
 class LogText(BaseModel):
     execution_id: str
     step_id: str
-    offset: int = Field(ge=0, description="position of `text` in the step's whole output")
+    offset: Int64 = Field(ge=0, description="position of `text` in the step's whole output")
     text: str
 
 
@@ -250,5 +258,5 @@ class ChildExecution(BaseModel):
     holds; it is created already claimed by the worker and never dispatched on its own."""
 
     parent_execution_id: str
-    parent_epoch: int
+    parent_epoch: Int64
     execution: ExecutionRecord

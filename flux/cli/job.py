@@ -35,6 +35,14 @@ def job() -> None:
 @click.option("--timeout", type=float, help="Wall-clock seconds per attempt.")
 @click.option("--memory", help="Memory limit per attempt, e.g. 256Mi.")
 @click.option("--network/--no-network", default=None, help="Allow network access.")
+@click.option(
+    "--secret",
+    "-s",
+    "secret_names",
+    multiple=True,
+    metavar="NAME",
+    help="A stored secret the script gets as the environment variable NAME (repeatable).",
+)
 @click.option("--follow", "-f", is_flag=True, help="Print the output until the job ends.")
 @IDEMPOTENCY_KEY_OPTION
 @server_url_option
@@ -51,6 +59,7 @@ def submit(
     timeout: float | None,
     memory: str | None,
     network: bool | None,
+    secret_names: tuple[str, ...],
     follow: bool,
     idempotency_key: str | None,
     server_url: str | None,
@@ -69,6 +78,7 @@ def submit(
             name=name,
             payload=parse_json_input(payload, "--payload") if payload is not None else None,
             dependencies=list(dependencies) if dependencies else None,
+            secrets=list(secret_names) if secret_names else None,
             run_at=run_at,
             max_retries=max_retries,
             type=job_type,

@@ -16,6 +16,8 @@ from flux.errors import ConfigurationError
 
 # command name -> "module:attribute" of its click command or group
 TOPICS: dict[str, str] = {
+    "auth": "flux.cli.auth:auth",
+    "audit": "flux.cli.audit:audit",
     "db": "flux.cli.db:db",
     "execution": "flux.cli.execution:execution",
     "job": "flux.cli.job:job",
@@ -54,8 +56,19 @@ def _configure_logging() -> None:
 
 @click.group(cls=_TopicGroup)
 @click.version_option(package_name="flux-orchestrator", prog_name="flux")
-def cli() -> None:
+@click.option(
+    "--api-key",
+    metavar="KEY",
+    help="API key for the server [default: setting api_key, e.g. FLUX_API_KEY].",
+)
+def cli(api_key: str | None) -> None:
     """Flux: durable workflow orchestration."""
+    if api_key:
+        # Above every other source, so every client this command makes sends it.
+        try:
+            Configuration.get().override(api_key=api_key)
+        except ConfigurationError as exc:
+            raise click.ClickException(str(exc)) from None
     _configure_logging()
 
 

@@ -16,7 +16,7 @@ from flux.client import FluxClient
 from flux.config import Configuration
 from flux.errors import FluxError
 from flux.keyring import secret_cipher
-from flux.secret_managers import DatabaseSecretManager, SecretManager
+from flux.secret_managers import DatabaseSecretManager, SecretManager, check_encryption_key
 from flux.storage.factory import create_store
 
 T = TypeVar("T")
@@ -25,10 +25,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 async def _with_manager(action: Callable[[SecretManager], Awaitable[T]]) -> T:
     settings = Configuration.get().settings
-    cipher = secret_cipher(settings)
     store = create_store(settings.database_url)
     try:
-        return await action(DatabaseSecretManager(store, cipher))
+        # Checked before the key is read: a missing key file would be created anew.
+        await check_encryption_key(settings, store)
+        return await action(DatabaseSecretManager(store, secret_cipher(settings)))
     finally:
         await store.close()
 

@@ -46,7 +46,11 @@ def server(host: str | None, port: int | None, no_worker: bool) -> None:
     """Serve the HTTP API (and an embedded worker)."""
     from flux.server.app import bootstrap_token
 
+    if host:
+        # The app decides who may call without an API key from where it listens.
+        Configuration.get().override(server_host=host)
     settings = Configuration.get().settings
+    _check_encryption_key(settings)
     embedded = settings.server.embedded_worker and not no_worker
     token = bootstrap_token(settings)
     port = settings.server_port if port is None else port
@@ -58,6 +62,26 @@ def server(host: str | None, port: int | None, no_worker: bool) -> None:
         asyncio.Runner(loop_factory=loop_factory) as runner,
     ):
         runner.run(_serve(server, token, embedded))
+
+
+def _check_encryption_key(settings: FluxSettings) -> None:
+    """Exit with the reason, before serving anything, when secrets are stored that the
+    configured key cannot read (flux.secret_managers.check_encryption_key)."""
+    from flux.errors import EncryptionKeyError
+    from flux.secret_managers import check_encryption_key
+    from flux.storage.factory import create_store
+
+    async def check() -> None:
+        store = create_store(settings.database_url)
+        try:
+            await check_encryption_key(settings, store)
+        finally:
+            await store.close()
+
+    try:
+        asyncio.run(check())
+    except EncryptionKeyError as exc:
+        raise click.ClickException(f"refusing to start: {exc}") from None
 
 
 @start.command("worker")

@@ -48,6 +48,16 @@ def list_workers(server_url: str | None, output_format: str) -> None:
     click.echo(table(["NAME", "STATUS", "CPUS", "MEMORY", "SLOTS", "LAST SEEN"], rows))
 
 
+@worker.command("revoke")
+@click.argument("name")
+@server_url_option
+def revoke_worker(name: str, server_url: str | None) -> None:
+    """End worker NAME's session (admin): it exits; rejoining needs the bootstrap token."""
+    with server_client(server_url) as client:
+        client.revoke_worker(name)
+    click.echo(f"revoked the session of worker '{name}'; its runs go back to the queue")
+
+
 @worker.group("deps")
 def deps() -> None:
     """The dependency cache of script jobs on this machine (jobs.deps_cache)."""

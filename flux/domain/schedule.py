@@ -116,7 +116,12 @@ def interval(
     seconds: float = 0,
 ) -> IntervalSchedule:
     if every is None:
-        every = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+        try:
+            every = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+        except OverflowError:
+            raise ValueError(
+                f"an interval must be shorter than {timedelta.max.days} days"
+            ) from None
     return IntervalSchedule(every)
 
 

@@ -92,10 +92,15 @@ def fires_between(
         window *= 8
 
 
-def _interval_next(schedule: IntervalSchedule, after: datetime, anchor: datetime) -> datetime:
+def _interval_next(
+    schedule: IntervalSchedule, after: datetime, anchor: datetime
+) -> datetime | None:
     step = schedule.every
     steps = max(1, (after - anchor) // step + 1)
-    return (anchor + steps * step).astimezone(UTC)
+    try:
+        return (anchor + steps * step).astimezone(UTC)
+    except OverflowError:
+        return None  # after the year 9999: it never fires again
 
 
 def _cron_next(schedule: CronSchedule, after: datetime) -> datetime | None:

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from flux.domain.secret_names import check_env_names
 from flux.jobs.spec import (
     DEFAULT_FILENAMES,
     JobSpecError,
@@ -41,6 +42,7 @@ class DagNode:
     dependencies: tuple[str, ...]
     code_dependencies: tuple[str, ...]
     max_retries: int
+    secrets: tuple[str, ...] = ()  # secret names, passed as environment variables
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -51,7 +53,7 @@ class DagNode:
             "dependencies": list(self.dependencies),
             "codeDependencies": list(self.code_dependencies),
             "maxRetries": self.max_retries,
-        }
+        } | ({"secrets": list(self.secrets)} if self.secrets else {})
 
     def script(self, limits: Limits) -> ScriptSpec:
         family = parse_runtime(self.runtime).family
@@ -61,6 +63,7 @@ class DagNode:
             filename=DEFAULT_FILENAMES[family],
             dependencies=self.code_dependencies,
             limits=limits,
+            secrets=self.secrets,
         )
 
 
@@ -134,6 +137,10 @@ def _node(item: Any, index: int, default_retries: int) -> DagNode:
     retries = item.get("maxRetries", default_retries)
     if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= MAX_RETRIES:
         raise DagError(f"{where}: 'maxRetries' must be an integer from 0 to {MAX_RETRIES}")
+    try:
+        secrets = check_env_names(item.get("secrets"))
+    except ValueError as exc:
+        raise DagError(f"{where}: {exc}") from None
     return DagNode(
         id=node_id,
         job_name=job_name,
@@ -142,6 +149,7 @@ def _node(item: Any, index: int, default_retries: int) -> DagNode:
         dependencies=tuple(dict.fromkeys(deps)),
         code_dependencies=code_deps,
         max_retries=retries,
+        secrets=secrets,
     )
 
 

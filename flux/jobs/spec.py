@@ -122,9 +122,12 @@ class ScriptSpec:
     dependencies: tuple[str, ...] = ()
     limits: Limits = field(default_factory=Limits)
     env: dict[str, str] = field(default_factory=dict)
+    # Names of secrets passed as environment variables of the same name; the values are
+    # fetched by whoever runs the script, when it runs, and are never part of the spec.
+    secrets: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "runtime": self.runtime,
             "source": self.source,
             "filename": self.filename,
@@ -133,6 +136,9 @@ class ScriptSpec:
             "limits": self.limits.to_json(),
             "env": dict(self.env),
         }
+        if self.secrets:
+            data["secrets"] = list(self.secrets)
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ScriptSpec:
@@ -144,6 +150,7 @@ class ScriptSpec:
             dependencies=tuple(data.get("dependencies") or ()),
             limits=Limits.from_json(data.get("limits") or {}),
             env=dict(data.get("env") or {}),
+            secrets=tuple(data.get("secrets") or ()),
         )
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from flux.config import Configuration
 from flux.domain.execution_context import ExecutionContext
+from flux.domain.secret_names import check_env_names, env_value
 from flux.engine.runtime import active_run
 from flux.engine.steps import current_scope
 from flux.errors import ScriptError
@@ -25,6 +26,7 @@ from flux.jobs.limits import job_limits
 from flux.jobs.output import StepOutput, output_sink
 from flux.jobs.spec import (
     AttemptResult,
+    JobSpecError,
     ScriptSpec,
     check_dependencies,
     check_filename,
@@ -57,11 +59,26 @@ async def _run(spec: ScriptSpec) -> AttemptResult:
         # status, live logs and the dashboard should show it running meanwhile.
         await run.checkpointer.commit()
     try:
+        spec = await _with_secrets(spec)
         runner = default_runner(Configuration.get().settings)
         return await runner.run(spec, on_output=out.write if out is not None else None)
     finally:
         if out is not None:
             out.close()
+
+
+async def _with_secrets(spec: ScriptSpec) -> ScriptSpec:
+    """`spec` with the values of the secrets it names in its environment. Fetched through the
+    run's secret source (on a worker: for the run it holds; the values are then masked in
+    everything the run records), per attempt, and only into the spec handed to the sandbox:
+    the stored spec keeps the names alone."""
+    if not spec.secrets:
+        return spec
+    run = active_run()
+    if run is None:
+        raise ScriptError("a script's secrets can only be read inside a running workflow")
+    values = await run.services.secrets.get(list(spec.secrets))
+    return replace(spec, env={**spec.env, **{k: env_value(v) for k, v in values.items()}})
 
 
 @task.with_options(name=ATTEMPT_STEP)
@@ -126,6 +143,7 @@ def build_spec(
     dependencies: list[str] | None = None,
     filename: str | None = None,
     env: dict[str, str] | None = None,
+    secrets: list[str] | None = None,
     memory: str | int | None = None,
     timeout: float | None = None,
     cpu_seconds: float | None = None,
@@ -151,7 +169,15 @@ def build_spec(
         dependencies=check_dependencies(wanted.family, dependencies),
         limits=limits,
         env=dict(env or {}),
+        secrets=_secret_names(secrets),
     )
+
+
+def _secret_names(names: list[str] | None) -> tuple[str, ...]:
+    try:
+        return check_env_names(names)
+    except ValueError as exc:
+        raise JobSpecError(str(exc)) from None
 
 
 @task.with_options(name="run_script")
@@ -163,6 +189,7 @@ async def run_script(
     dependencies: list[str] | None = None,
     filename: str | None = None,
     env: dict[str, str] | None = None,
+    secrets: list[str] | None = None,
     memory: str | int | None = None,
     timeout: float | None = None,
     cpu_seconds: float | None = None,
@@ -171,8 +198,10 @@ async def run_script(
 ) -> Any:
     """Run a Python, Node.js or Bash script in the sandbox as a step of this workflow and
     return its output (what a Node function returns, or the JSON a script writes to
-    $FLUX_OUTPUT). Raises ScriptError, carrying the attempt's record (logs, exit code,
-    reason), when it fails; give the task retries with `run_script.with_options(...)`."""
+    $FLUX_OUTPUT). `secrets` names stored secrets the script gets as environment variables
+    (masked in everything recorded). Raises ScriptError, carrying the attempt's record
+    (logs, exit code, reason), when it fails; give the task retries with
+    `run_script.with_options(...)`."""
     spec = build_spec(
         runtime,
         script,
@@ -180,6 +209,7 @@ async def run_script(
         dependencies=dependencies,
         filename=filename,
         env=env,
+        secrets=secrets,
         memory=memory,
         timeout=timeout,
         cpu_seconds=cpu_seconds,

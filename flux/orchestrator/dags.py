@@ -24,6 +24,7 @@ from flux.orchestrator.jobs import ATTEMPT_STEP, finished_attempt
 from flux.orchestrator.schedules import ScheduleService, parse_schedule
 from flux.orchestrator.service import Orchestrator
 from flux.orchestrator.store import RunRow, WorkflowRow
+from flux.secret_managers import missing_secrets
 
 DAG_FILENAME = "workflow.dag.json"  # flux.jobs.dag.DAG_FILE_SUFFIX marks DAG sources
 DAG_SCHEDULE_SOURCE = "dag"
@@ -48,6 +49,10 @@ class DagService:
         name = check_name(body.get("name"))
         retries = body.get("maxRetries", self.core.settings.jobs.max_retries)
         nodes = parse_nodes(body.get("nodes"), retries if isinstance(retries, int) else 0)
+        wanted = sorted({name for node in nodes for name in node.secrets})
+        missing = await missing_secrets(self.store, wanted)
+        if missing:
+            raise DagError(f"unknown secret(s): {', '.join(missing)}")
         schedule = None
         if body.get("cron") is not None:
             # ScheduleError (400): malformed or impossible cron, unknown timezone.

@@ -27,6 +27,8 @@ from flux.api.jobs import (
 from flux.builtin_workflows import BUILTIN_VERSION
 from flux.domain.events import ExecutionEventType, ExecutionState, utcnow
 from flux.domain.limits import LimitError, check_concurrency, check_priority
+from flux.domain.names import name_problem
+from flux.domain.secret_names import check_env_names
 from flux.engine.store import ExecutionExistsError, ExecutionRow
 from flux.errors import ExecutionNotFoundError, ExecutionStateError
 from flux.jobs.limits import job_limits
@@ -39,10 +41,12 @@ from flux.jobs.spec import (
     parse_runtime,
 )
 from flux.orchestrator.core import Core
+from flux.orchestrator.group_commit import GroupCommit
 from flux.orchestrator.idempotency import derived_id
 from flux.orchestrator.limits import job_run_limits
-from flux.orchestrator.store import JobRow, JobRun, QueuedRun, server_event
+from flux.orchestrator.store import JobRow, JobRun, NewJob, QueuedRun, server_event
 from flux.orchestrator.waiters import Watch
+from flux.secret_managers import missing_secrets
 
 _S = ExecutionState
 _E = ExecutionEventType
@@ -105,6 +109,8 @@ class JobService:
         self.store = core.store
         # Told of each delayed job, so the timer can wake up for it (RunAtTimer.due_at).
         self.on_delayed: Callable[[datetime], None] | None = None
+        # Submissions arriving together are stored in one transaction (see group_commit).
+        self._commits: GroupCommit[NewJob] = GroupCommit(self.store.create_jobs, self._stored)
 
     # Submitting
 
@@ -116,7 +122,7 @@ class JobService:
         settings = self.core.settings
         runtime = parse_runtime(_text(fields, "runtime", required=True))
         await self._check_available(runtime)
-        source = _script_text(script, settings.server.max_upload_bytes, filename)
+        source = _script_text(script, settings.jobs.max_script_bytes, filename)
         if runtime.family == "python":
             _check_python(source, filename)
         payload = _json_field(fields, "payload", default={})
@@ -126,6 +132,7 @@ class JobService:
                 f"payload is {size} bytes; the limit is {settings.jobs.max_payload_bytes}"
             )
         dependencies = check_dependencies(runtime.family, _json_field(fields, "dependencies"))
+        secrets = await self._check_secrets(_json_field(fields, "secrets"))
         limits = job_limits(
             settings.jobs,
             memory=_opt(fields, "memory", str),
@@ -147,6 +154,7 @@ class JobService:
                 filename=check_filename(filename, runtime.family),
                 payload=payload,
                 dependencies=dependencies,
+                secrets=secrets,
                 limits=limits,
             ),
             name=_label(fields, "name", DEFAULT_NAME, 200),
@@ -200,24 +208,40 @@ class JobService:
         record = JobRow(
             execution_id, job.name, job.type, str(job.runtime), now, job.run_at if delayed else None
         )
-        await self.store.create_job(row, [scheduled], record)
-        if delayed:
-            if self.on_delayed is not None and job.run_at is not None:
-                self.on_delayed(job.run_at)
-        else:
-            self.core.announce_queued(
-                QueuedRun(
-                    execution_id,
-                    JOB_WORKFLOW,
-                    BUILTIN_VERSION,
-                    row.requests,
-                    now,
-                    row.priority,
-                    row.limits is not None,
-                )
-            )
+        await self._commits.write((row, [scheduled], record))
         state = JobState.PENDING
         return JobSubmitted(job_id=execution_id, state=state, run_at=job.run_at)
+
+    async def _check_secrets(self, names: Any) -> tuple[str, ...]:
+        """The secret names a job asks for, each stored and usable as a variable name."""
+        try:
+            wanted = check_env_names(names)
+        except ValueError as exc:
+            raise JobSpecError(str(exc)) from None
+        missing = await missing_secrets(self.store, wanted)
+        if missing:
+            raise JobSpecError(f"unknown secret(s): {', '.join(missing)}")
+        return wanted
+
+    def _stored(self, new: NewJob) -> None:
+        """Right after a job's commit (in the group commit's drain): start its timer, or
+        offer it to the workers now."""
+        row, _, record = new
+        if record.run_at is not None:
+            if self.on_delayed is not None:
+                self.on_delayed(record.run_at)
+            return
+        self.core.announce_queued(
+            QueuedRun(
+                row.execution_id,
+                JOB_WORKFLOW,
+                BUILTIN_VERSION,
+                row.requests,
+                row.created_at,
+                row.priority,
+                row.limits is not None,
+            )
+        )
 
     async def _check_available(self, runtime: RuntimeRequest) -> None:
         """Refuse a runtime no registered worker can run, when workers say what they have
@@ -527,8 +551,9 @@ def _queue_fields(fields: Mapping[str, Any]) -> tuple[int, str | None, int]:
 
 def _label(fields: Mapping[str, Any], key: str, default: str, longest: int) -> str:
     value = _text(fields, key) or default
-    if len(value) > longest or not value.isprintable():
-        raise JobSpecError(f"'{key}' must be printable text of at most {longest} characters")
+    problem = name_problem(value, longest)
+    if problem is not None:
+        raise JobSpecError(f"'{key}' {problem}")
     return value
 
 

@@ -1,5 +1,6 @@
 """Retention: finished executions are deleted once they are older than their workflow's
-retention (`retention.days`, overridden per workflow by `retention.workflows`; 0 keeps them).
+retention (`retention.days`, overridden per workflow by `retention.workflows`; 0 keeps them);
+the sweep also deletes audit records older than `retention.audit_days`.
 
 `prune` is shared by the server's `RetentionSweeper` (every `retention.interval` seconds, in
 each replica: deleting is idempotent, so replicas need no coordination) and `flux db prune`.
@@ -18,6 +19,7 @@ from datetime import datetime, timedelta
 
 from flux.config import FluxSettings, RetentionSettings
 from flux.domain.events import utcnow
+from flux.orchestrator.audit import prune_audit
 from flux.orchestrator.store import OrchestratorStore
 from flux.outputs.blobs import BlobStore
 
@@ -121,6 +123,11 @@ class RetentionSweeper:
                     logger.info("retention: deleted %s", _summary(deleted))
                     if self._after is not None:
                         await self._after()
+                audited = await prune_audit(
+                    self._store, self._settings.audit_days, self._settings.batch
+                )
+                if audited:
+                    logger.info("retention: deleted %d audit record(s)", audited)
             except Exception as exc:
                 # The database may be restarting: the next sweep tries again.
                 logger.warning("retention sweep failed: %s", exc)

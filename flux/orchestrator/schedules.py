@@ -22,6 +22,7 @@ from flux.api.schedules import SchedulePreview, ScheduleRun, ScheduleView
 from flux.builtin_workflows import is_builtin
 from flux.catalog import ParsedWorkflow
 from flux.domain.events import ExecutionState
+from flux.domain.names import name_problem
 from flux.domain.schedule import (
     CronSchedule,
     OnceSchedule,
@@ -78,7 +79,10 @@ def parse_schedule(body: Mapping[str, Any], now: datetime) -> Schedule:
             raise ScheduleError("'interval_seconds' must be a number")
         if not math.isfinite(seconds) or seconds <= 0:
             raise ScheduleError("'interval_seconds' must be a positive number")
-        return interval(seconds=seconds)
+        try:
+            return interval(seconds=seconds)
+        except ValueError as exc:
+            raise ScheduleError(f"'interval_seconds': {exc}") from None
     at = _string(body, "once_at")
     try:
         moment = datetime.fromisoformat(at)
@@ -95,8 +99,9 @@ def parse_request(body: Any, now: datetime) -> ScheduleRequest:
     if not isinstance(body, Mapping):
         raise ScheduleError("the request body must be a JSON object")
     name = _string(body, "name")
-    if len(name) > MAX_NAME or "/" in name or not name.isprintable():
-        raise ScheduleError(f"'name' must be at most {MAX_NAME} printable characters, without '/'")
+    problem = name_problem(name, MAX_NAME)
+    if problem is not None:
+        raise ScheduleError(f"'name' {problem}")
     overlap = body.get("overlap", "skip")
     if overlap not in OVERLAP_POLICIES:
         raise ScheduleError(f"'overlap' must be one of {', '.join(OVERLAP_POLICIES)}")

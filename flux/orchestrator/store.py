@@ -157,6 +157,10 @@ class JobRow:
     run_at: datetime | None = None  # not before; the execution waits CREATED until then
 
 
+# What `create_job` takes: the execution, its first events and the `jobs` row.
+NewJob = tuple[ExecutionRow, Sequence[EventRow], JobRow]
+
+
 @dataclass(slots=True)
 class JobRun:
     job: JobRow
@@ -235,6 +239,54 @@ class RunQuery:
     catalog_file: str | None = None
     other_file: bool = False
     excluded_workflow: str | None = None  # leave out the runs of this workflow
+
+
+@dataclass(slots=True)
+class AuditRecord:
+    """One recorded action (table `audit_log`, docs/audit.md): who (`actor`, a principal's
+    label, with its `role`), what (`action`, e.g. "secret.read", on `target`), how it ended
+    (the HTTP `status`), from where (`client`) and a small JSON `detail`. Never a request
+    body or a secret's value. `id` is given by the store when appended."""
+
+    at: datetime
+    actor: str
+    action: str
+    role: str | None = None
+    target: str | None = None
+    status: int | None = None
+    client: str | None = None
+    detail: str | None = None  # JSON text
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditQuery:
+    """What `list_audit` matches: every filter given must hold."""
+
+    actor: str | None = None  # contained in the actor, ignoring case ("alice", a key id)
+    # Exact; a family without a dot ("secret") matches each of its actions ("secret.read").
+    action: str | None = None
+    target: str | None = None  # exact
+    since: datetime | None = None  # inclusive
+    until: datetime | None = None  # exclusive
+    # Keyset paging: only records listed after this (at, id) newest first.
+    before: tuple[datetime, int] | None = None
+
+
+@dataclass(slots=True)
+class ApiKeyRow:
+    """One API key (table `api_keys`, docs/security.md). The key itself is never stored:
+    `secret_hash` is the sha256 hex of its secret part. `role` is a `flux.domain.access.Role`
+    value; `created_by` the creator's label (None for the key made at first start)."""
+
+    id: str
+    name: str
+    role: str
+    secret_hash: str
+    created_at: datetime
+    created_by: str | None = None
+    revoked_at: datetime | None = None
+    last_used_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -397,6 +449,13 @@ class OrchestratorStore(ExecutionStore, Protocol):
         Every write that moves a run out of CLAIMED / RUNNING / CANCELLING (release, crash
         release, cancel, checkpoint) frees its concurrency slot in the same transaction."""
 
+    async def checkpoint_many(
+        self, writes: Sequence[CheckpointWrite], expires_at: datetime
+    ) -> list[Transition | Exception]:
+        """`checkpoint` for each write, in order, in one transaction: one result per write,
+        its Transition or the KeyError / LeaseLostError / EventConflictError that refused
+        it (a refused write stores nothing; the others are stored all the same)."""
+
     async def renew(
         self,
         worker_name: str,
@@ -453,6 +512,12 @@ class OrchestratorStore(ExecutionStore, Protocol):
         """One transaction: the execution (with `executions.run_at = job.run_at`), its first
         events and the `jobs` row. The caller sets `row.state`: CREATED when `run_at` lies
         ahead, SCHEDULED otherwise."""
+
+    async def create_jobs(self, jobs: Sequence[NewJob]) -> list[Exception | None]:
+        """`create_job` for several jobs in one transaction (a group commit). Per job, None
+        (stored) or the error that job alone met, which stored nothing of it
+        (`ExecutionExistsError` when its id is taken, also by an earlier job of the same
+        batch). Any other failure is raised and then nothing of any job is stored."""
 
     async def get_job(self, execution_id: str) -> JobRun | None:
         """The job and its run (with events)."""
@@ -550,6 +615,35 @@ class OrchestratorStore(ExecutionStore, Protocol):
     async def finished_by_minute(self, since: datetime) -> list[MinuteCount]:
         """Executions now COMPLETED, FAILED or CANCELLED whose last update was at or after
         `since`, counted per state and per minute of that update (UTC)."""
+
+    # Audit log (flux.orchestrator.audit)
+
+    async def append_audit(self, records: Sequence[AuditRecord]) -> None:
+        """Store records in one transaction; each gets the next id."""
+
+    async def list_audit(self, query: AuditQuery, limit: int) -> list[AuditRecord]:
+        """Newest first (by time, then id), at most `limit`."""
+
+    async def prune_audit(self, cutoff: datetime, limit: int) -> int:
+        """Delete at most `limit` of the oldest records from before `cutoff`; how many."""
+
+    # API keys (flux.orchestrator.api_keys)
+
+    async def create_api_key(self, key: ApiKeyRow, *, unless_admin_exists: bool = False) -> bool:
+        """Store `key`. With `unless_admin_exists`, only if no unrevoked admin key exists,
+        decided atomically across processes (two replicas starting at once make one first
+        key); returns whether it was stored."""
+
+    async def get_api_key(self, key_id: str) -> ApiKeyRow | None: ...
+
+    async def list_api_keys(self) -> list[ApiKeyRow]:
+        """Every key, revoked ones too, oldest first."""
+
+    async def revoke_api_key(self, key_id: str, at: datetime) -> ApiKeyRow | None:
+        """Set `revoked_at` (kept if already set); the key as it is now, None if unknown."""
+
+    async def touch_api_keys(self, used: Sequence[tuple[str, datetime]]) -> None:
+        """Move `last_used_at` of each (key id, time) forward (never back)."""
 
     # Live output of running steps
 

@@ -15,11 +15,13 @@ import logging
 import secrets
 import time
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from flux.api.models import WorkerView
 from flux.api.records import to_event_row, to_record
 from flux.api.worker_protocol import (
+    SESSION_REVOKED,
     CacheEntry,
     CacheLookup,
     Checkpoint,
@@ -39,6 +41,7 @@ from flux.api.worker_protocol import (
     WorkflowSource,
 )
 from flux.domain.events import ExecutionEventType, ExecutionState, utcnow
+from flux.domain.masking import Masker
 from flux.engine.store import EventConflictError, ExecutionRow
 from flux.errors import FluxError, WorkflowNotFoundError
 from flux.keyring import secret_cipher, signing_key
@@ -46,6 +49,7 @@ from flux.orchestrator import notify
 from flux.orchestrator.core import Core
 from flux.orchestrator.dispatch import WorkerSession
 from flux.orchestrator.fit import Capacity, fits
+from flux.orchestrator.masking import IngestMasker
 from flux.orchestrator.store import (
     HELD_STATES,
     CheckpointWrite,
@@ -54,6 +58,7 @@ from flux.orchestrator.store import (
     NotAdmittedError,
     RunRow,
     StateConflictError,
+    Transition,
     WorkerRow,
     lease_lost_detail,
 )
@@ -83,6 +88,10 @@ class UnknownExecutionError(FluxError):
     """404 on a worker call."""
 
 
+# In place of a token hash once revoked: not hex, so no token ever hashes to it.
+_REVOKED = "revoked"
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -96,12 +105,20 @@ class WorkerGateway:
         self._owners: dict[str, str] = {}  # token hash -> worker
         self._claimed_values: dict[str, bytes] = {}
         self._secrets = DatabaseSecretManager(core.store, secret_cipher(core.settings))
+        self._masking = IngestMasker(self._secrets, core.codec, core.decoder)
         core.worker_messages.append(self._on_message)
 
     # Authentication
 
-    async def register(self, registration: WorkerRegistration, token: str | None) -> Registration:
-        if token is None or not hmac.compare_digest(token.encode(), self._bootstrap.encode()):
+    async def register(
+        self, registration: WorkerRegistration, token: str | None, *, by_worker_key: bool = False
+    ) -> Registration:
+        """`by_worker_key`: the server's auth already verified an API key with the worker
+        role, which stands in for the bootstrap token."""
+        bootstrap_ok = token is not None and hmac.compare_digest(
+            token.encode(), self._bootstrap.encode()
+        )
+        if not (by_worker_key or bootstrap_ok):
             raise AuthError("invalid or missing bootstrap token (workers.bootstrap_token)")
         session_token = secrets.token_urlsafe(32)
         hashed = token_hash(session_token)
@@ -140,6 +157,11 @@ class WorkerGateway:
             row = await self.store.get_worker(name)
             if row is not None:
                 known = self._remember(name, row.session_token_hash)
+        if known == _REVOKED:
+            raise AuthError(
+                f"{SESSION_REVOKED}: an admin revoked worker '{name}'; it can join again "
+                "only by registering with the bootstrap token"
+            )
         if known is not None and hmac.compare_digest(known, hashed):
             return
         owner = self._owners.get(hashed)
@@ -148,6 +170,20 @@ class WorkerGateway:
                 f"this session token belongs to another worker, not '{name}'", forbidden=True
             )
         raise AuthError(f"invalid session token for worker '{name}': register again")
+
+    async def revoke(self, name: str) -> bool:
+        """End `name`'s session on every replica: its token stops working (the next call
+        gets a 401 saying so), its stream closes, which releases its runs. False if no such
+        worker is registered."""
+        row = await self.store.get_worker(name)
+        if row is None:
+            return False
+        await self.store.save_worker(replace(row, session_token_hash=_REVOKED, status="revoked"))
+        # Like a new registration, this voids the old token in every replica's memory.
+        self.core.tell_worker(name, {"kind": "registered", "token_hash": _REVOKED})
+        self.leave(name)
+        logger.info("worker %s: session revoked", name)
+        return True
 
     def _remember(self, name: str, hashed: str) -> str:
         self._tokens[name] = hashed
@@ -304,28 +340,73 @@ class WorkerGateway:
 
     async def checkpoint(self, worker: str, execution_id: str, checkpoint: Checkpoint) -> None:
         started = time.perf_counter()
-        write = CheckpointWrite(
+        masker = await self._masking.masker()  # secret values, masked again (defence in depth)
+        write = self._checkpoint_write(masker, worker, execution_id, checkpoint)
+        try:
+            moved = await self.store.checkpoint(write, self.core.lease_expiry())
+        except (KeyError, LeaseLostError, EventConflictError) as exc:
+            raise self._refused(write, exc) from None
+        self._checkpointed(write, moved, started)
+
+    async def checkpoints(self, worker: str, batch: CheckpointBatch) -> CheckpointBatchReply:
+        """A worker's batch, stored in one transaction (each item still accepted or refused
+        on its own: lease, epoch, event sequence)."""
+        started = time.perf_counter()
+        masker = await self._masking.masker()
+        writes = [
+            self._checkpoint_write(masker, worker, item.execution_id, item.checkpoint)
+            for item in batch.items
+        ]
+        outcomes = await self.store.checkpoint_many(writes, self.core.lease_expiry())
+        results: list[CheckpointResult] = []
+        for write, outcome in zip(writes, outcomes, strict=True):
+            if isinstance(outcome, Exception):
+                error = self._refused(write, outcome)
+                results.append(
+                    CheckpointResult(
+                        execution_id=write.execution_id,
+                        ok=False,
+                        status=409 if isinstance(error, NotHeldError) else 404,
+                        detail=str(error),
+                    )
+                )
+            else:
+                self._checkpointed(write, outcome, started)
+                results.append(
+                    CheckpointResult(execution_id=write.execution_id, ok=True, status=204)
+                )
+        return CheckpointBatchReply(results=results)
+
+    def _checkpoint_write(
+        self, masker: Masker, worker: str, execution_id: str, checkpoint: Checkpoint
+    ) -> CheckpointWrite:
+        error = self._error_text(checkpoint)
+        return CheckpointWrite(
             execution_id,
             worker,
             checkpoint.epoch,
-            [to_event_row(execution_id, e) for e in checkpoint.events],
+            self._masking.rows(masker, [to_event_row(execution_id, e) for e in checkpoint.events]),
             checkpoint.state,
-            checkpoint.output,
-            self._error_text(checkpoint),
+            self._masking.value(masker, checkpoint.output, False),
+            masker.mask_text(error) if error is not None else None,
         )
-        try:
-            moved = await self.store.checkpoint(write, self.core.lease_expiry())
-        except KeyError:
-            raise UnknownExecutionError(f"execution '{execution_id}' not found") from None
-        except LeaseLostError as exc:
-            self.core.dispatcher.let_go(worker, execution_id)
-            raise NotHeldError(f"lease lost: {exc}") from None
-        except EventConflictError as exc:
-            raise NotHeldError(f"{exc}: another writer recorded it first") from None
-        if checkpoint.state is not None:
+
+    def _refused(self, write: CheckpointWrite, exc: Exception) -> FluxError:
+        """The error a refused checkpoint answers with (404 or 409)."""
+        if isinstance(exc, KeyError):
+            return UnknownExecutionError(f"execution '{write.execution_id}' not found")
+        if isinstance(exc, LeaseLostError):
+            self.core.dispatcher.let_go(write.worker_name, write.execution_id)
+            return NotHeldError(f"lease lost: {exc}")
+        if isinstance(exc, EventConflictError):
+            return NotHeldError(f"{exc}: another writer recorded it first")
+        raise exc
+
+    def _checkpointed(self, write: CheckpointWrite, moved: Transition, started: float) -> None:
+        if write.state is not None:
             self.core.announce([moved])
         observer = self.core.observer
-        observer.recorded(execution_id, moved.workflow_name, write.events, checkpoint.state)
+        observer.recorded(write.execution_id, moved.workflow_name, write.events, write.state)
         observer.checkpointed(time.perf_counter() - started)
 
     def _error_text(self, checkpoint: Checkpoint) -> str | None:
@@ -337,28 +418,18 @@ class WorkerGateway:
                 return describe_error(self.core.decoder.decode_raw(event.value))
         return "the workflow failed"
 
-    async def checkpoints(self, worker: str, batch: CheckpointBatch) -> CheckpointBatchReply:
-        results: list[CheckpointResult] = []
-        for item in batch.items:
-            try:
-                await self.checkpoint(worker, item.execution_id, item.checkpoint)
-                results.append(
-                    CheckpointResult(execution_id=item.execution_id, ok=True, status=204)
-                )
-            except (NotHeldError, UnknownExecutionError) as exc:
-                status = 409 if isinstance(exc, NotHeldError) else 404
-                results.append(
-                    CheckpointResult(
-                        execution_id=item.execution_id, ok=False, status=status, detail=str(exc)
-                    )
-                )
-        return CheckpointBatchReply(results=results)
-
     async def logs(self, worker: str, batch: LogBatch) -> None:
         """Store live output of running steps and wake whoever follows those executions.
         Any registered worker may ship output; it is display text, never replayed."""
         now = utcnow()
-        chunks = [LogChunk(c.execution_id, c.step_id, c.offset, c.text, now) for c in batch.chunks]
+        masker = await self._masking.masker()
+        chunks = [
+            # Masked to the same length: chunks are placed by character offset.
+            LogChunk(
+                c.execution_id, c.step_id, c.offset, masker.mask_text(c.text, keep_length=True), now
+            )
+            for c in batch.chunks
+        ]
         await self.store.append_logs(chunks)
         for execution_id in {c.execution_id for c in chunks}:
             self.core.announce_output(execution_id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,6 +17,8 @@ from fastapi import FastAPI
 from flux.codec import Codec
 from flux.config import FluxSettings
 from flux.keyring import signing_key
+from flux.orchestrator.api_keys import ApiKeyService, IssuedKey
+from flux.orchestrator.audit import AuditLog
 from flux.orchestrator.core import Core, Observers
 from flux.orchestrator.dags import DagService
 from flux.orchestrator.jobs import JobService
@@ -28,9 +31,12 @@ from flux.orchestrator.timers import RunAtTimer
 from flux.orchestrator.values import DisplayDecoder
 from flux.orchestrator.workers import WorkerGateway
 from flux.outputs.setup import server_offloader
+from flux.secret_managers import check_encryption_key
 from flux.server import (
     errors,
     routes_admin,
+    routes_audit,
+    routes_auth,
     routes_dags,
     routes_dashboard,
     routes_executions,
@@ -41,6 +47,9 @@ from flux.server import (
     routes_workers,
     routes_workflows,
 )
+from flux.server.audit import AuditMiddleware
+from flux.server.auth import AuthMiddleware, Exposure
+from flux.server.body_limit import BodyLimitMiddleware, settings_limits
 from flux.server.metrics import ServerMetrics
 from flux.server.state import ServerState
 from flux.server.tracing import TraceExporter
@@ -72,6 +81,8 @@ async def open_state(settings: FluxSettings, token: str) -> ServerState:
     store = create_orchestrator_store(settings.database_url)
     try:
         await store.ping()  # opens and migrates now, not on the first request
+        # Before anything reads the key: a missing key file would otherwise be created anew.
+        await check_encryption_key(settings, store)
         key = signing_key(settings)
         outputs = server_offloader(settings)
         metrics = ServerMetrics()
@@ -109,9 +120,12 @@ async def open_state(settings: FluxSettings, token: str) -> ServerState:
         retention=RetentionSweeper(
             core.store, settings.retention, after=outputs_pruner(settings, outputs.store)
         ),
+        api_keys=ApiKeyService(core.store),
+        audit=AuditLog(core.store),
         traces=traces,
         outputs=outputs,
     )
+    state.audit.start()
     state.sweeper.start()
     state.timer.start()
     schedules.scheduler.start()
@@ -128,18 +142,43 @@ async def close_state(state: ServerState) -> None:
         task.cancel()
     if state.traces is not None:
         await state.traces.close()
+    await state.audit.stop()  # after the requests: writes what they recorded
+    await state.api_keys.close()
     await state.core.stop()
     await state.core.store.close()
+
+
+def announce_first_key(issued: IssuedKey | None) -> None:
+    """Tell the operator, once, the admin key this start created (no admin key existed).
+    On stderr, not through logging: it must reach the person who started the server
+    whatever the log level, and log collectors should not keep it."""
+    if issued is None:
+        return
+    logger.warning("created the first admin API key %s (printed once on stderr)", issued.row.id)
+    sys.stderr.write(
+        "\n"
+        "  Flux created an admin API key. It is shown only now; keep it somewhere safe:\n\n"
+        f"      {issued.key}\n\n"
+        "  Use it from the CLI, the Python client and the MCP server with\n"
+        f"      export FLUX_API_KEY={issued.key}\n"
+        "  and in the dashboard under Settings. Create more keys (with narrower roles) with\n"
+        "  `flux auth create-key`; if this one is lost: `flux auth create-key --local`.\n\n"
+    )
+    sys.stderr.flush()
 
 
 def create_app(settings: FluxSettings, *, token: str | None = None) -> FastAPI:
     """The app for `settings`; `token` overrides the bootstrap token (the CLI passes the one
     it gave its embedded worker)."""
     worker_token = token or bootstrap_token(settings)
+    exposure = Exposure.of(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        for warning in exposure.warnings():
+            logger.warning(warning)
         app.state.flux = await open_state(settings, worker_token)
+        announce_first_key(await app.state.flux.api_keys.ensure_first_admin())
         try:
             yield
         finally:
@@ -163,7 +202,14 @@ def create_app(settings: FluxSettings, *, token: str | None = None) -> FastAPI:
         routes_ops,
         routes_schedules,
         routes_limits,
+        routes_audit,
+        routes_auth,
     )
     for module in routers:
         app.include_router(module.router)
+    # Innermost of the three: a body is counted only for requests authentication let in.
+    app.add_middleware(BodyLimitMiddleware, limit_for=settings_limits(settings))
+    app.add_middleware(AuthMiddleware, exposure=exposure)
+    # Added last, so outermost: it sees the attempts authentication refuses too.
+    app.add_middleware(AuditMiddleware)
     return app

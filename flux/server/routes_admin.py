@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Response
+from fastapi import APIRouter, HTTPException, Request, Response
 
 from flux.api.models import SecretValue
 from flux.secret_managers import validate_secret_name
+from flux.server import audit
 from flux.server.errors import documented
 from flux.server.state import Service
 
@@ -32,7 +33,8 @@ async def get_secret(name: str, service: Service) -> SecretValue:
 
 
 @router.post("/secrets", status_code=204, responses=_ERRORS)
-async def set_secret(secret: SecretValue, service: Service) -> Response:
+async def set_secret(secret: SecretValue, request: Request, service: Service) -> Response:
+    audit.note(request, secret.name)  # the name only: the value is never recorded
     try:
         await service.set_secret(_name(secret.name), secret.value)
     except TypeError as exc:

@@ -7,6 +7,7 @@ import json
 from fastapi import APIRouter, HTTPException, Request, Response
 
 from flux.api.dags import DagRunEnvelope, DagSubmitted
+from flux.server import audit
 from flux.server.errors import documented
 from flux.server.state import Dags
 
@@ -70,6 +71,12 @@ async def submit_dag(request: Request, dags: Dags) -> Response:
     except (ValueError, UnicodeDecodeError) as exc:
         raise HTTPException(400, f"the request body is not valid JSON: {exc}") from None
     submitted = await dags.submit(body)
+    audit.note(
+        request,
+        submitted.workflow_id,
+        run_id=submitted.run_id,
+        schedule_id=submitted.schedule_id,
+    )
     return Response(
         submitted.model_dump_json(by_alias=True), status_code=201, media_type="application/json"
     )

@@ -11,6 +11,7 @@ from flux.api.models import ExecutionList, ExecutionView
 from flux.api.rerun import RerunRequest
 from flux.domain.events import ExecutionState
 from flux.orchestrator.rerun import rerun
+from flux.server import audit
 from flux.server.errors import documented
 from flux.server.idempotency import IDEMPOTENCY_PARAMETER, idempotency_key
 from flux.server.routes_workflows import _answer
@@ -30,7 +31,7 @@ async def list_executions(
     workflow: str | None = None,
     state: ExecutionState | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**62)] = 0,  # databases hold 64-bit integers
 ) -> ExecutionList:
     """Newest first."""
     return await service.executions(workflow, state, limit, offset)
@@ -72,4 +73,5 @@ async def rerun_execution(
         detailed=detailed,
         idempotency_key=idempotency_key(request),
     )
+    audit.note(request, execution_id=outcome.view.execution_id)
     return _answer(outcome)

@@ -12,15 +12,17 @@ from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
-from starlette.datastructures import UploadFile
 
 from flux.api.jobs import JobEnvelope, JobList, JobState, JobSubmitted
+from flux.server import audit
 from flux.server.errors import documented
 from flux.server.idempotency import IDEMPOTENCY_PARAMETER, REPLAYED_HEADER, idempotency_key
-from flux.server.sse import json_frame, sse_response
-from flux.server.state import Jobs, State
+from flux.server.small_form import FormError, parse_form
+from flux.server.sse import STREAM_CONTENT, json_frame, sse_response
+from flux.server.state import Jobs, ServerState
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
+_TEXT_CONTENT = {"text/plain": {"schema": {"type": "string"}}}
 
 _FORM_SLACK = 64 * 1024  # multipart framing and the other fields around the script
 _FIELDS = (
@@ -39,6 +41,7 @@ _FIELDS = (
     "priority",
     "concurrencyKey",
     "concurrency",
+    "secrets",
 )
 _SUBMIT_BODY = {
     "requestBody": {
@@ -68,6 +71,10 @@ _SUBMIT_BODY = {
                             "description": "jobs with the same key run `concurrency` at once",
                         },
                         "concurrency": {"type": "integer", "minimum": 1, "default": 1},
+                        "secrets": {
+                            "type": "string",
+                            "description": "JSON array of secret names, passed as env vars",
+                        },
                     },
                 }
             },
@@ -81,6 +88,7 @@ _SUBMIT_BODY = {
                         "runtime": {"type": "string"},
                         "payload": {},
                         "dependencies": {"type": "array", "items": {"type": "string"}},
+                        "secrets": {"type": "array", "items": {"type": "string"}},
                     },
                 }
             },
@@ -96,11 +104,15 @@ _SUBMIT_BODY = {
     responses={**documented(400, 413, 415), 200: {"model": JobSubmitted}},
     openapi_extra={**_SUBMIT_BODY, "parameters": [IDEMPOTENCY_PARAMETER]},
 )
-async def submit_job(request: Request, jobs: Jobs, state: State) -> Response:
+async def submit_job(request: Request) -> Response:
     """Queue a script job (or schedule it for `runAt`); answers at once with its id (201),
     or with the job an earlier request with the same `Idempotency-Key` made (200)."""
+    # The lean path: only `request` as parameter, so FastAPI resolves no dependencies, and
+    # the form is split by `small_form`; the documentation comes from `_SUBMIT_BODY`.
+    state: ServerState = request.app.state.flux
+    jobs = state.jobs
     key = idempotency_key(request)
-    limit = state.core.settings.server.max_upload_bytes
+    limit = state.core.settings.jobs.max_script_bytes
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > limit + _FORM_SLACK:
         raise HTTPException(413, f"the request is larger than the limit of {limit} bytes")
@@ -116,6 +128,7 @@ async def submit_job(request: Request, jobs: Jobs, state: State) -> Response:
             "or as application/json",
         )
     submitted = await jobs.submit(await jobs.check(fields, script, filename), key)
+    audit.note(request, submitted.job_id)
     return Response(
         submitted.model_dump_json(by_alias=True),
         status_code=200 if submitted.replayed else 201,
@@ -124,17 +137,36 @@ async def submit_job(request: Request, jobs: Jobs, state: State) -> Response:
     )
 
 
+async def _body(request: Request, limit: int) -> bytes:
+    """The whole body, refused (413) as soon as it passes the upload limit and the form's
+    slack, also when it comes without a Content-Length."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit + _FORM_SLACK:
+            raise HTTPException(413, f"the request is larger than the limit of {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def _form(request: Request, limit: int) -> tuple[dict[str, Any], bytes, str | None]:
-    async with request.form(max_files=1, max_fields=len(_FIELDS) + 4) as form:
-        upload = form.get("script")
-        if isinstance(upload, UploadFile):
-            script = await upload.read(limit + 1)
-            filename = upload.filename
-        elif isinstance(upload, str):
-            script, filename = upload.encode(), None
-        else:
-            raise HTTPException(400, "missing the 'script' file (e.g. -F script=@./worker.js)")
-        fields = {key: form.get(key) for key in _FIELDS if isinstance(form.get(key), str)}
+    body = await _body(request, limit)
+    try:
+        form = parse_form(
+            request.headers.get("content-type", ""),
+            body,
+            max_files=1,
+            max_fields=len(_FIELDS) + 4,
+        )
+    except FormError as exc:
+        raise HTTPException(400, str(exc)) from None
+    if "script" in form.files:
+        filename, script = form.files["script"]
+    elif "script" in form.fields:
+        script, filename = form.fields["script"].encode(), None
+    else:
+        raise HTTPException(400, "missing the 'script' file (e.g. -F script=@./worker.js)")
+    fields = {key: form.fields[key] for key in _FIELDS if key in form.fields}
     if len(script) > limit:
         raise HTTPException(413, f"the script is larger than the limit of {limit} bytes")
     return fields, script, filename
@@ -142,7 +174,7 @@ async def _form(request: Request, limit: int) -> tuple[dict[str, Any], bytes, st
 
 async def _json_body(request: Request, limit: int) -> tuple[dict[str, Any], bytes, str | None]:
     try:
-        body = json.loads(await request.body())
+        body = json.loads(await _body(request, limit))
     except (ValueError, UnicodeDecodeError) as exc:
         raise HTTPException(400, f"the request body is not valid JSON: {exc}") from None
     if not isinstance(body, Mapping):
@@ -167,7 +199,7 @@ async def list_jobs(
     name: str | None = None,
     type: str | None = None,
     limit: int = Query(default=25, ge=1, le=1000),
-    offset: int = Query(default=0, ge=0),
+    offset: int = Query(default=0, ge=0, le=2**62),  # databases hold 64-bit integers
 ) -> Response:
     """Newest first; `count` is the number of all jobs matching the filters."""
     found = await jobs.page(name=name, type=type, state=state, limit=limit, offset=offset)
@@ -188,7 +220,10 @@ async def cancel_job(job_id: str, jobs: Jobs) -> Response:
     return Response(envelope.model_dump_json(by_alias=True), media_type="application/json")
 
 
-@router.get("/{job_id}/logs", responses=documented(404))
+@router.get(
+    "/{job_id}/logs",
+    responses={**documented(404), 200: {"content": {**_TEXT_CONTENT, **STREAM_CONTENT}}},
+)
 async def job_logs(job_id: str, jobs: Jobs, follow: bool = False) -> Response:
     """The last attempt's logs as text; `follow=true` streams server-sent events instead:
     `log` {attempt, text} as output arrives, `attempt` when one ends, `end` at the end."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from flux.server.state import State
@@ -19,7 +19,7 @@ async def health() -> dict[str, Any]:
     return {"status": "ok"}
 
 
-@router.get("/ready")
+@router.get("/ready", responses={503: {"description": "the database does not answer"}})
 async def ready(state: State) -> Response:
     """Ready when the database answers."""
     try:
@@ -31,6 +31,6 @@ async def ready(state: State) -> Response:
     return JSONResponse({"status": "ready", "workers": len(state.core.dispatcher.sessions)})
 
 
-@router.get("/metrics")
+@router.get("/metrics", response_class=PlainTextResponse)  # documents text/plain
 async def metrics(state: State) -> Response:
     return Response(await state.metrics.render(state.core), media_type=CONTENT_TYPE_LATEST)

@@ -13,6 +13,7 @@ from flux.api.schedules import (
     SchedulePreviewRequest,
     ScheduleView,
 )
+from flux.server import audit
 from flux.server.errors import documented
 from flux.server.state import Schedules
 
@@ -52,7 +53,9 @@ async def list_schedules(schedules: Schedules) -> list[ScheduleView]:
 )
 async def create_schedule(request: Request, schedules: Schedules) -> ScheduleView:
     """Store a schedule (checked completely first: nothing is stored on a 400)."""
-    return await schedules.create(await _json(request))
+    created = await schedules.create(await _json(request))
+    audit.note(request, created.name, schedule_id=created.id, workflow=created.workflow)
+    return created
 
 
 @router.post(

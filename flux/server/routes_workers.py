@@ -33,15 +33,17 @@ from flux.api.worker_protocol import (
     WorkflowSource,
 )
 from flux.codec.references import digest_of, is_digest
+from flux.domain.access import Role
 from flux.orchestrator.dispatch import WorkerSession
 from flux.outputs.blobs import BlobStore
+from flux.server import audit
 from flux.server.errors import documented
 from flux.server.sse import frame, sse_response
 from flux.server.state import Gateway, ServerState, State
 
 router = APIRouter(prefix="/workers", tags=["workers"])
 _KEEPALIVE_S = 10.0
-_ERRORS = documented(401, 403, 404, 409)
+_ERRORS = documented(400, 401, 403, 404, 409)  # 400: a body that is not JSON
 
 
 def bearer(request: Request) -> str | None:
@@ -70,7 +72,14 @@ async def register(
     registration: WorkerRegistration, request: Request, gateway: Gateway
 ) -> Registration:
     """Join with the bootstrap token (`Authorization: Bearer <workers.bootstrap_token>`)."""
-    return await gateway.register(registration, bearer(request))
+    audit.note(request, registration.name)
+    # An API key with the worker role, verified by flux.server.auth, stands in for the token.
+    caller = getattr(request.state, "principal", None)
+    by_key = caller is not None and caller.role is Role.WORKER
+    registered = await gateway.register(registration, bearer(request), by_worker_key=by_key)
+    if not by_key:
+        audit.note(request, actor="bootstrap token")  # checked just above; no API key
+    return registered
 
 
 @router.get("/{name}/connect", responses=_ERRORS)
@@ -167,7 +176,12 @@ async def release(worker: Worker, execution_id: str, body: Release, gateway: Gat
 
 
 @router.post("/{name}/secrets", response_model=SecretsReply, responses=_ERRORS)
-async def worker_secrets(worker: Worker, request: SecretsRequest, gateway: Gateway) -> SecretsReply:
+async def worker_secrets(
+    worker: Worker, request: SecretsRequest, gateway: Gateway, http: Request
+) -> SecretsReply:
+    # The worker's session token was checked by `Worker`: it is the actor of the record.
+    names = ",".join(request.names)
+    audit.note(http, names, actor=f"worker {worker}", execution_id=request.execution_id)
     return await gateway.secrets(worker, request)
 
 

@@ -13,9 +13,10 @@ from starlette.datastructures import UploadFile
 from flux.api.models import ExecutionView, WorkflowDetail, WorkflowInfo
 from flux.domain.limits import MAX_PRIORITY, MIN_PRIORITY
 from flux.orchestrator.service import Outcome
+from flux.server import audit
 from flux.server.errors import documented
 from flux.server.idempotency import IDEMPOTENCY_PARAMETER, REPLAYED_HEADER, idempotency_key
-from flux.server.sse import json_frame, sse_response
+from flux.server.sse import STREAM_CONTENT, json_frame, sse_response
 from flux.server.state import Service, State
 
 router = APIRouter(tags=["workflows"])
@@ -81,7 +82,9 @@ async def upload_workflows(request: Request, service: Service, state: State) -> 
         filename = upload.filename
     if len(content) > limit:
         raise HTTPException(413, f"{filename} is larger than the limit of {limit} bytes")
-    return await service.register(filename, content)
+    registered = await service.register(filename, content)
+    audit.note(request, file=filename, workflows=[info.name for info in registered])
+    return registered
 
 
 @router.get("/workflows", response_model=list[WorkflowInfo])
@@ -130,7 +133,7 @@ async def _events(stream: AsyncIterator[tuple[str, dict[str, Any]]]) -> AsyncIte
 @router.post(
     "/workflows/{name}/run/{mode}",
     response_model=ExecutionView,
-    responses={**_ERRORS, 202: {"model": ExecutionView}},
+    responses={**_ERRORS, 200: {"content": STREAM_CONTENT}, 202: {"model": ExecutionView}},
     openapi_extra={**_INPUT_BODY, "parameters": [IDEMPOTENCY_PARAMETER]},
 )
 async def run_workflow(
@@ -157,13 +160,14 @@ async def run_workflow(
         idempotency_key=key,
         priority=priority,
     )
+    audit.note(request, execution_id=outcome.view.execution_id)
     return _answer(outcome)
 
 
 @router.post(
     "/workflows/{name}/resume/{execution_id}/{mode}",
     response_model=ExecutionView,
-    responses={**_ERRORS, 202: {"model": ExecutionView}},
+    responses={**_ERRORS, 200: {"content": STREAM_CONTENT}, 202: {"model": ExecutionView}},
     openapi_extra=_INPUT_BODY,
 )
 async def resume_workflow(

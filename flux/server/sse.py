@@ -9,6 +9,8 @@ from typing import Any
 from starlette.responses import StreamingResponse
 
 HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+# OpenAPI `content` of a 200 that may be an event stream (merged with the route's JSON one).
+STREAM_CONTENT: dict[str, Any] = {"text/event-stream": {}}
 
 
 def frame(event: str, data: str) -> bytes:

@@ -9,6 +9,8 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
+from flux.orchestrator.api_keys import ApiKeyService
+from flux.orchestrator.audit import AuditLog
 from flux.orchestrator.core import Core
 from flux.orchestrator.dags import DagService
 from flux.orchestrator.jobs import JobService
@@ -35,6 +37,8 @@ class ServerState:
     timer: RunAtTimer
     schedules: ScheduleService
     retention: RetentionSweeper
+    api_keys: ApiKeyService  # verified by flux.server.auth on every request
+    audit: AuditLog  # who did what, buffered and written in batches (docs/audit.md)
     traces: TraceExporter | None = None
     outputs: Offloader | None = None  # the output store workers upload large values to
     background: set[asyncio.Task[Any]] = field(default_factory=set)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import product
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import bindparam, exists, func, insert, select, update
 from sqlalchemy.engine import Dialect
@@ -40,6 +40,9 @@ FilterKey = tuple[bool, bool, bool]
 @dataclass(frozen=True, slots=True)
 class JobStatements:
     insert_job: str
+    # The execution of a job in a batch (`create_jobs`): returns its id when inserted,
+    # nothing when the id is taken, so that one taken id does not abort the transaction.
+    insert_new_execution: str
     select_job: str
     list_jobs: dict[FilterKey, str]
     count_jobs: dict[FilterKey, str]
@@ -60,6 +63,7 @@ def compile_job_statements(
     keys: list[FilterKey] = [(a, b, c) for a, b, c in product((False, True), repeat=3)]
     return JobStatements(
         insert_job=sql(insert(jobs)),
+        insert_new_execution=sql(_insert_new_execution(upsert)),
         select_job=sql(
             _filtered(_jobs(), False, False, False).where(
                 jobs.c.execution_id == bindparam("b_execution_id")
@@ -158,6 +162,12 @@ def _release_due() -> ClauseElement:
         )
         .returning(*(c[name] for name in RELEASED_COLUMNS))
     )
+
+
+def _insert_new_execution(upsert: Callable[[Any], UpsertInsert]) -> ClauseElement:
+    # executions has no unique key but its primary key: a conflict is a taken id.
+    statement: Any = upsert(executions).on_conflict_do_nothing()
+    return cast(ClauseElement, statement.returning(executions.c.execution_id))
 
 
 def _append_log(upsert: Callable[[Any], UpsertInsert]) -> ClauseElement:

@@ -18,6 +18,8 @@ from flux.engine.store import EventConflictError, EventRow, ExecutionExistsError
 from flux.errors import ScheduleExistsError
 from flux.orchestrator.store import (
     HELD_STATES,
+    ApiKeyRow,
+    AuditRecord,
     CheckpointWrite,
     JobRow,
     JobRun,
@@ -26,6 +28,7 @@ from flux.orchestrator.store import (
     LimitUsage,
     LimitWaiting,
     LogChunk,
+    NewJob,
     NotAdmittedError,
     QueuedRun,
     ReleasePolicy,
@@ -42,6 +45,8 @@ from flux.orchestrator.store import (
     server_event,
 )
 from flux.storage.leases import SlotRequest, slot_requests
+from flux.storage.memory_api_keys import MemoryApiKeys
+from flux.storage.memory_audit import MemoryAudit
 from flux.storage.memory_retention import MemoryRetention
 from flux.storage.memory_stats import MemoryStats
 from flux.storage.rows import as_utc, first_taken_seq
@@ -70,7 +75,7 @@ def _dispatch_order(row: ExecutionRow) -> tuple[int, datetime, str]:
     return (-row.priority, row.created_at, row.execution_id)
 
 
-class InMemoryStore(MemoryStats, MemoryRetention):
+class InMemoryStore(MemoryStats, MemoryRetention, MemoryAudit, MemoryApiKeys):
     def __init__(self) -> None:
         self._executions: dict[str, ExecutionRow] = {}
         self._events: dict[str, dict[int, EventRow]] = {}
@@ -86,6 +91,9 @@ class InMemoryStore(MemoryStats, MemoryRetention):
         self._fires: dict[str, dict[datetime, ScheduleFire]] = {}
         # Slots of limits by (kind, key, slot number), as table `limit_slots`.
         self._slots: dict[tuple[str, str, int], SlotRow] = {}
+        self._audit: list[AuditRecord] = []
+        self._api_keys: dict[str, ApiKeyRow] = {}
+        self._audit_last_id = 0
 
     async def create_execution(self, execution: ExecutionRow, events: Sequence[EventRow]) -> None:
         if execution.execution_id in self._executions:
@@ -412,6 +420,17 @@ class InMemoryStore(MemoryStats, MemoryRetention):
         lease.expires_at = None if ends else as_utc(expires_at)
         return self._transition(write.execution_id)
 
+    async def checkpoint_many(
+        self, writes: Sequence[CheckpointWrite], expires_at: datetime
+    ) -> list[Transition | Exception]:
+        results: list[Transition | Exception] = []
+        for write in writes:
+            try:
+                results.append(await self.checkpoint(write, expires_at))
+            except (KeyError, LeaseLostError, EventConflictError) as exc:
+                results.append(exc)
+        return results
+
     async def renew(
         self,
         worker_name: str,
@@ -562,6 +581,17 @@ class InMemoryStore(MemoryStats, MemoryRetention):
         )
         await self.create_execution(row, events)
         self._jobs[job.execution_id] = stored
+
+    async def create_jobs(self, jobs: Sequence[NewJob]) -> list[Exception | None]:
+        results: list[Exception | None] = []
+        for row, events, job in jobs:
+            try:
+                await self.create_job(row, events, job)
+            except ExecutionExistsError as exc:
+                results.append(exc)
+            else:
+                results.append(None)
+        return results
 
     def _job_run(self, execution_id: str, with_events: bool) -> JobRun | None:
         job = self._jobs.get(execution_id)

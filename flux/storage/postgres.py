@@ -26,6 +26,8 @@ from flux.errors import ConfigurationError
 from flux.storage import migrate, rows
 from flux.storage.job_statements import JobStatements, compile_job_statements
 from flux.storage.lease_statements import LeaseStatements, compile_lease_statements
+from flux.storage.postgres_api_keys import PostgresApiKeys
+from flux.storage.postgres_audit import PostgresAudit
 from flux.storage.postgres_jobs import PostgresJobs
 from flux.storage.postgres_leases import PostgresLeases
 from flux.storage.postgres_retention import PostgresRetention
@@ -71,7 +73,13 @@ def _conninfo(url: str) -> str:
 
 
 class PostgresStore(
-    PostgresLeases, PostgresJobs, PostgresSchedules, PostgresStats, PostgresRetention
+    PostgresLeases,
+    PostgresJobs,
+    PostgresSchedules,
+    PostgresStats,
+    PostgresRetention,
+    PostgresAudit,
+    PostgresApiKeys,
 ):
     """`OrchestratorStore` on PostgreSQL. Several instances (processes) may share one
     database."""

@@ -12,14 +12,16 @@ from datetime import datetime
 from typing import Any
 
 from flux.domain.events import ExecutionState
-from flux.engine.store import EventRow, ExecutionRow
-from flux.orchestrator.store import JobRow, JobRun, LogChunk, QueuedRun
+from flux.engine.store import EventRow, ExecutionExistsError, ExecutionRow
+from flux.orchestrator.store import JobRow, JobRun, LogChunk, NewJob, QueuedRun
 from flux.storage import rows
 from flux.storage.job_statements import JobStatements, job_filters
 from flux.storage.postgres_leases import Conn, Pool, read_time
+from flux.storage.statements import Statements
 
 
 class PostgresJobs:
+    _sql: Statements
     _jsql: JobStatements
 
     async def _ready(self) -> Pool:
@@ -45,6 +47,30 @@ class PostgresJobs:
         params = rows.execution_params(row, rows.as_utc, run_at=job.run_at)
         job_row = rows.job_params(job, rows.as_utc)
         await self._create(params, events, [(self._jsql.insert_job, job_row)])
+
+    async def create_jobs(self, jobs: Sequence[NewJob]) -> list[Exception | None]:
+        results: list[Exception | None] = [None] * len(jobs)
+        event_rows: list[dict[str, Any]] = []
+        job_rows: list[dict[str, Any]] = []
+        async with (
+            (await self._ready()).connection() as conn,
+            conn.transaction(),
+            conn.cursor() as cur,
+        ):
+            for index, (row, events, job) in enumerate(jobs):
+                params = rows.execution_params(row, rows.as_utc, run_at=job.run_at)
+                await cur.execute(self._jsql.insert_new_execution, params)
+                if await cur.fetchone() is None:
+                    results[index] = ExecutionExistsError(row.execution_id)
+                    continue
+                event_rows.extend(rows.event_params(event, rows.as_utc) for event in events)
+                job_rows.append(rows.job_params(job, rows.as_utc))
+            # executemany pipelines its statements: a few round trips for the whole batch.
+            if event_rows:
+                await cur.executemany(self._sql.insert_event, event_rows)
+            if job_rows:
+                await cur.executemany(self._jsql.insert_job, job_rows)
+        return results
 
     async def get_job(self, execution_id: str) -> JobRun | None:
         key = {"b_execution_id": execution_id, "after_seq": -1}

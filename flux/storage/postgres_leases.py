@@ -278,6 +278,20 @@ class PostgresLeases:
         async with (await self._ready()).connection() as conn:
             return await self.checkpoint_on(conn, write, expires_at)
 
+    async def checkpoint_many(
+        self, writes: Sequence[CheckpointWrite], expires_at: datetime
+    ) -> list[Transition | Exception]:
+        # One transaction for the batch; `checkpoint_on`'s own transaction block becomes a
+        # savepoint inside it, so a refused write leaves no trace and the others commit.
+        results: list[Transition | Exception] = []
+        async with (await self._ready()).connection() as conn, conn.transaction():
+            for write in writes:
+                try:
+                    results.append(await self.checkpoint_on(conn, write, expires_at))
+                except (KeyError, LeaseLostError, EventConflictError) as exc:
+                    results.append(exc)
+        return results
+
     async def checkpoint_on(
         self, conn: Conn, write: CheckpointWrite, expires_at: datetime
     ) -> Transition:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     DateTime,
     Float,
@@ -258,4 +259,43 @@ limit_slots = Table(
     Column("capacity", Integer, nullable=False),  # the limit when the slot was taken
     _timestamp("acquired_at"),
     _timestamp("free_at", nullable=True),
+)
+
+# API keys (docs/security.md): a key reads `flux_<id>_<secret>`; only sha256(secret) is kept,
+# so a lost key cannot be shown again, only revoked and replaced. Created by migration 0006.
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Text, primary_key=True),  # 12 hex characters, public (logs, the list)
+    Column("name", Text, nullable=False),
+    Column("role", Text, nullable=False),  # admin | operator | viewer | worker
+    Column("secret_hash", Text, nullable=False),  # sha256 hex of the secret part
+    _timestamp("created_at"),
+    Column("created_by", Text, nullable=True),  # the creator's label; NULL for the first key
+    _timestamp("revoked_at", nullable=True),
+    _timestamp("last_used_at", nullable=True),
+)
+
+# Who did what (docs/audit.md), appended in batches by the server's audit writer. The id is
+# only the list's tie-breaker and the cursor's second half; (at) serves the list and
+# retention, (action, at) the list of one action. Created by migration 0006.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column(
+        "id",
+        BigInteger().with_variant(Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    _timestamp("at"),
+    Column("actor", Text, nullable=False),
+    Column("role", Text, nullable=True),
+    Column("action", Text, nullable=False),
+    Column("target", Text, nullable=True),
+    Column("status", Integer, nullable=True),
+    Column("client", Text, nullable=True),
+    Column("detail", Text, nullable=True),  # JSON text
+    Index(None, "at"),
+    Index(None, "action", "at"),
 )

@@ -27,6 +27,8 @@ from flux.storage import migrate, rows
 from flux.storage.job_statements import JobStatements, compile_job_statements
 from flux.storage.lease_statements import LeaseStatements, compile_lease_statements
 from flux.storage.schedule_statements import ScheduleStatements, compile_schedule_statements
+from flux.storage.sqlite_api_keys import SqliteApiKeys
+from flux.storage.sqlite_audit import SqliteAudit
 from flux.storage.sqlite_jobs import SqliteJobs
 from flux.storage.sqlite_leases import SqliteLeases, read_time, stamp
 from flux.storage.sqlite_retention import SqliteRetention
@@ -94,7 +96,15 @@ class _LentConnection:
         pass
 
 
-class SqliteStore(SqliteLeases, SqliteJobs, SqliteSchedules, SqliteStats, SqliteRetention):
+class SqliteStore(
+    SqliteLeases,
+    SqliteJobs,
+    SqliteSchedules,
+    SqliteStats,
+    SqliteRetention,
+    SqliteAudit,
+    SqliteApiKeys,
+):
     """`OrchestratorStore` on one SQLite file (or `:memory:`), migrated when opened.
 
     Safe to share between threads; methods run their SQLite work inline (see append_events).
@@ -217,10 +227,16 @@ class SqliteStore(SqliteLeases, SqliteJobs, SqliteSchedules, SqliteStats, Sqlite
     def _conflict(self, execution_id: str, event_rows: list[dict[str, Any]]) -> EventConflictError:
         # Looked up after the rollback: inside the transaction, the rows this batch inserted
         # before the failing one would look taken too.
+        with self._lock:
+            return self._conflict_on(self._conn, execution_id, event_rows)
+
+    def _conflict_on(
+        self, conn: sqlite3.Connection, execution_id: str, event_rows: list[dict[str, Any]]
+    ) -> EventConflictError:
+        """`_conflict` inside a transaction, after rolling the batch's rows back."""
         seqs = [row["seq"] for row in event_rows]
         bounds = {"b_execution_id": execution_id, "first_seq": min(seqs), "last_seq": max(seqs)}
-        with self._lock:
-            taken = [seq for (seq,) in self._conn.execute(self._sql.taken_seqs, bounds)]
+        taken = [seq for (seq,) in conn.execute(self._sql.taken_seqs, bounds)]
         return EventConflictError(execution_id, rows.first_taken_seq(seqs, taken))
 
     async def get_execution(

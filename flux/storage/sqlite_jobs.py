@@ -14,15 +14,17 @@ from datetime import datetime
 from typing import Any
 
 from flux.domain.events import ExecutionState
-from flux.engine.store import EventRow, ExecutionRow
-from flux.orchestrator.store import JobRow, JobRun, LogChunk, QueuedRun
+from flux.engine.store import EventRow, ExecutionExistsError, ExecutionRow
+from flux.orchestrator.store import JobRow, JobRun, LogChunk, NewJob, QueuedRun
 from flux.storage import rows
 from flux.storage.job_statements import JobStatements, job_filters
 from flux.storage.sqlite_leases import read_time, stamp
+from flux.storage.statements import Statements
 
 
 class SqliteJobs:
     _conn: sqlite3.Connection
+    _sql: Statements
     _jsql: JobStatements
 
     def _write(self) -> AbstractContextManager[sqlite3.Connection]:
@@ -47,6 +49,30 @@ class SqliteJobs:
     async def create_job(self, row: ExecutionRow, events: Sequence[EventRow], job: JobRow) -> None:
         params = rows.execution_params(row, stamp, run_at=job.run_at)
         self._create(params, events, [(self._jsql.insert_job, rows.job_params(job, stamp))])
+
+    async def create_jobs(self, jobs: Sequence[NewJob]) -> list[Exception | None]:
+        prepared = [
+            (
+                rows.execution_params(row, stamp, run_at=job.run_at),
+                [rows.event_params(event, stamp) for event in events],
+                rows.job_params(job, stamp),
+            )
+            for row, events, job in jobs
+        ]
+        results: list[Exception | None] = [None] * len(prepared)
+        with self._write() as conn:
+            for index, (params, event_rows, job_row) in enumerate(prepared):
+                try:
+                    conn.execute(self._sql.insert_execution, params)
+                except sqlite3.IntegrityError as exc:
+                    # Only this statement is undone; the batch's transaction goes on.
+                    if exc.sqlite_errorname != "SQLITE_CONSTRAINT_PRIMARYKEY":
+                        raise
+                    results[index] = ExecutionExistsError(params["execution_id"])
+                    continue
+                conn.executemany(self._sql.insert_event, event_rows)
+                conn.execute(self._jsql.insert_job, job_row)
+        return results
 
     async def get_job(self, execution_id: str) -> JobRun | None:
         key = {"b_execution_id": execution_id, "after_seq": -1}

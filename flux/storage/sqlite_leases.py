@@ -75,6 +75,11 @@ class SqliteLeases:
     def _conflict(self, execution_id: str, event_rows: list[dict[str, Any]]) -> Exception:
         raise NotImplementedError
 
+    def _conflict_on(
+        self, conn: sqlite3.Connection, execution_id: str, event_rows: list[dict[str, Any]]
+    ) -> Exception:
+        raise NotImplementedError
+
     async def ping(self) -> None:
         with self._read() as conn:
             conn.execute(self._lsql.ping).fetchone()
@@ -286,7 +291,45 @@ class SqliteLeases:
             return self._claimed(conn, plan)
 
     async def checkpoint(self, write: CheckpointWrite, expires_at: datetime) -> Transition:
-        now = utcnow()
+        event_rows = [rows.event_params(event, stamp) for event in write.events]
+        try:
+            with self._write() as conn:
+                return self._checkpoint_on(conn, write, event_rows, stamp(expires_at))
+        except sqlite3.IntegrityError as exc:
+            if exc.sqlite_errorname != "SQLITE_CONSTRAINT_PRIMARYKEY":
+                raise
+            raise self._conflict(write.execution_id, event_rows) from exc
+
+    async def checkpoint_many(
+        self, writes: Sequence[CheckpointWrite], expires_at: datetime
+    ) -> list[Transition | Exception]:
+        # One transaction for the whole batch (its COMMIT was most of a checkpoint's cost),
+        # each write in a savepoint of its own so that a refused one leaves no trace.
+        expires = stamp(expires_at)
+        results: list[Transition | Exception] = []
+        with self._write() as conn:
+            for write in writes:
+                event_rows = [rows.event_params(event, stamp) for event in write.events]
+                conn.execute("SAVEPOINT checkpoint_item")
+                try:
+                    results.append(self._checkpoint_on(conn, write, event_rows, expires))
+                except (KeyError, LeaseLostError) as exc:
+                    results.append(exc)  # refused before anything was written
+                except sqlite3.IntegrityError as exc:
+                    if exc.sqlite_errorname != "SQLITE_CONSTRAINT_PRIMARYKEY":
+                        raise
+                    conn.execute("ROLLBACK TO checkpoint_item")
+                    results.append(self._conflict_on(conn, write.execution_id, event_rows))
+                conn.execute("RELEASE checkpoint_item")
+        return results
+
+    def _checkpoint_on(
+        self,
+        conn: sqlite3.Connection,
+        write: CheckpointWrite,
+        event_rows: list[dict[str, Any]],
+        expires: str,
+    ) -> Transition:
         params = leases.checkpoint_params(
             write.execution_id,
             write.worker_name,
@@ -294,33 +337,26 @@ class SqliteLeases:
             write.state,
             write.output,
             write.error,
-            stamp(expires_at),
-            stamp(now),
+            expires,
+            stamp(utcnow()),
         )
-        event_rows = [rows.event_params(event, stamp) for event in write.events]
-        try:
-            with self._write() as conn:
-                found = conn.execute(self._lsql.checkpoint, params).fetchone()
-                if found is None:
-                    raise self._lease_lost(conn, write)
-                conn.executemany(self._sql.insert_event, event_rows)
-                key = found[3]
-                if key is not None and _S(found[0]) not in HELD_STATES:
-                    # A pause or an end: the run's concurrency slot is free again.
-                    freed = leases.free_params(CONCURRENCY, key, write.execution_id)
-                    conn.execute(_limit_sql().free, freed)
-        except sqlite3.IntegrityError as exc:
-            if exc.sqlite_errorname != "SQLITE_CONSTRAINT_PRIMARYKEY":
-                raise
-            raise self._conflict(write.execution_id, event_rows) from exc
-        state, workflow_name, parent, freed = found
+        found = conn.execute(self._lsql.checkpoint, params).fetchone()
+        if found is None:
+            raise self._lease_lost(conn, write)
+        conn.executemany(self._sql.insert_event, event_rows)
+        state, workflow_name, parent, key = found
+        ended = _S(state) not in HELD_STATES
+        if key is not None and ended:
+            # A pause or an end: the run's concurrency slot is free again.
+            freed = leases.free_params(CONCURRENCY, key, write.execution_id)
+            conn.execute(_limit_sql().free, freed)
         return Transition(
             write.execution_id,
             workflow_name,
             _S(state),
             write.worker_name,
             parent,
-            freed=freed is not None and _S(state) not in HELD_STATES,
+            freed=key is not None and ended,
         )
 
     def _lease_lost(self, conn: sqlite3.Connection, write: CheckpointWrite) -> Exception:

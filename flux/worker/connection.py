@@ -3,7 +3,9 @@ stream of work, and retries that ride out network errors and server restarts.
 
 Every call after registration carries the session token. A 401 means the server no longer
 knows the session (it restarted without it, or expired it): the connection registers again
-once, however many calls noticed, and repeats the call.
+once, however many calls noticed, and repeats the call. Unless the 401 says an admin revoked
+the session (`flux worker revoke`): then nothing registers again, `on_revoked` is told and
+every call fails with SessionRevokedError, so that the worker exits.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from flux.api.worker_protocol import Registration, WorkerRegistration
+from flux.api.worker_protocol import SESSION_REVOKED, Registration, WorkerRegistration
 from flux.worker.sse import ServerSentEvent, SSEParser
 from flux.worker.transport import LeanTransport, Timeouts, encode_head, origin_of
 
@@ -43,6 +45,10 @@ class ServerError(Exception):
     def __init__(self, status: int, detail: str, what: str):
         super().__init__(f"{what}: {status} {detail}")
         self.status, self.detail = status, detail
+
+
+class SessionRevokedError(ServerError):
+    """An admin revoked this worker's session; only the bootstrap token lets it back in."""
 
 
 class ServerUnavailableError(Exception):
@@ -132,6 +138,8 @@ class ServerConnection:
         self.session: Registration | None = None
         self.retry_for = 30.0  # seconds a call keeps retrying; set from the lease TTL
         self.closed = False
+        self.revoked: str | None = None  # the server's reason, once the session is revoked
+        self.on_revoked: Callable[[str], None] | None = None
 
     @property
     def server_url(self) -> str:
@@ -201,6 +209,18 @@ class ServerConnection:
             self._reregistering.add_done_callback(self._reregistered)
         await asyncio.shield(self._reregistering)
 
+    def _check_revoked(self, status: int, content: bytes, what: str) -> None:
+        """Raise SessionRevokedError if this answer (or an earlier one) revoked the session."""
+        if self.revoked is None and status == 401:
+            detail = _detail(content)
+            if detail.startswith(SESSION_REVOKED):
+                self.revoked = detail
+                log.error("the server revoked this worker's session: %s", detail)
+                if self.on_revoked is not None:
+                    self.on_revoked(detail)
+        if self.revoked is not None:
+            raise SessionRevokedError(401, self.revoked, what)
+
     def _reregistered(self, done: asyncio.Future[Registration]) -> None:
         self._reregistering = None
         if not done.cancelled():
@@ -229,11 +249,13 @@ class ServerConnection:
         reauthenticated = False
         while True:
             session = self.session
+            self._check_revoked(0, b"", what)
             try:
                 response = await self._send(method, path, content, media)
             except httpx.TransportError as exc:
                 problem = f"{type(exc).__name__}: {exc}"
             else:
+                self._check_revoked(response.status_code, response.content, what)
                 if response.status_code == 401 and not reauthenticated:
                     reauthenticated = True
                     await self._reregister(session)
@@ -284,7 +306,7 @@ class ServerConnection:
         so the worker can pull work that was queued while it was away."""
         backoff = Backoff(cap=5.0)
         failures = 0
-        while not self.closed:
+        while not self.closed and self.revoked is None:
             opened_at = time.monotonic()
             try:
                 async for event in self._stream():
@@ -297,7 +319,7 @@ class ServerConnection:
                 # Whatever broke the stream, the worker must keep listening; only a closed
                 # connection ends this loop.
                 problem = f"{type(exc).__name__}: {exc}"
-            if self.closed:
+            if self.closed or self.revoked is not None:
                 return
             # A stream that stayed up a while was healthy: start the backoff over. One that
             # the server keeps closing at once must not become a busy loop.
@@ -321,6 +343,8 @@ class ServerConnection:
         response = await self._client.send(request, stream=True)
         try:
             if response.status_code == 401:
+                await response.aread()
+                self._check_revoked(401, response.content, "connect")
                 await self._reregister(session)
                 return
             if response.status_code >= 300:

@@ -102,7 +102,10 @@ class WorkflowLoader:
         self._labels: dict[str, str] = {}
         self._loading: dict[str, asyncio.Future[ModuleType]] = {}
         self._versions: dict[str, str] = {}  # workflow name -> version last loaded
-        self._dags: dict[str, workflow] = {}  # version -> workflow built from a DAG definition
+        # A DAG's version hashes its definition only: two names can share one. Its workflow
+        # carries the name, so it is built per (name, version) from the definition.
+        self._dag_sources: dict[str, str] = {}  # version -> DAG definition (JSON)
+        self._dags: dict[tuple[str, str], workflow] = {}
 
     def version_of(self, name: str) -> str | None:
         return self._versions.get(name)
@@ -114,15 +117,18 @@ class WorkflowLoader:
             return builtin  # type: ignore[no-any-return]
         if version is None:
             return await self.resolve(name)
-        dag = self._dags.get(version)
+        dag = self._dags.get((name, version))
         if dag is not None:
             return dag
         module = self._modules.get(version)
         if module is None:
             module = await self._single_flight(version, lambda: self._fetch(name, version))
         self._versions[name] = version
-        if version in self._dags:
-            return self._dags[version]
+        definition = self._dag_sources.get(version)
+        if definition is not None:
+            dag = _stamped(dag_workflow(name, definition), version)
+            self._dags[(name, version)] = dag
+            return dag
         return find_workflow(module, name, self._labels[version])
 
     async def load_missing_module(self, module: str, candidates: Iterable[str]) -> bool:
@@ -196,7 +202,7 @@ class WorkflowLoader:
         source = await self._get_source(path, name)
         if (source.filename or "").endswith(DAG_FILE_SUFFIX):
             # A JSON DAG: nothing to import, its workflow is built from the definition.
-            self._dags[version] = _stamped(dag_workflow(name, source.source), version)
+            self._dag_sources[version] = source.source
             return ModuleType(module_name(version))
         return await self._install(source)
 

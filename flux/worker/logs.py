@@ -5,6 +5,9 @@ joins the next batch, so a chatty script costs a few requests per second and a s
 (done before the first flush) none at all: its attempt record carries the whole output.
 Each chunk names its offset in the step's output, so a retried batch does not double text.
 Shipping is best effort: live output is for people watching; the record is the truth.
+Secret values the worker fetched are masked in each batch (offsets count the shipped, masked
+text, so chunks still join up); a value split across two batches by the flush timer escapes
+this pass, but never the attempt's record, which is masked whole.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import logging
 from dataclasses import dataclass, field
 
 from flux.api.worker_protocol import LogBatch, LogText
+from flux.domain.masking import SecretMasks
 from flux.worker.connection import ServerConnection
 
 log = logging.getLogger("flux.worker")
@@ -26,7 +30,7 @@ class _StepLog:
     shipper: LogShipper
     execution_id: str
     step_id: str
-    sent: int = 0  # characters of the output already handed to a batch
+    sent: int = 0  # characters of the (masked) output already handed to a batch
     pending: list[str] = field(default_factory=list)
     pending_size: int = 0
     closed: bool = False
@@ -47,7 +51,7 @@ class _StepLog:
     def take(self) -> LogText | None:
         if not self.pending:
             return None
-        text = "".join(self.pending)
+        text = self.shipper.masks.mask_text("".join(self.pending))
         chunk = LogText(
             execution_id=self.execution_id, step_id=self.step_id, offset=self.sent, text=text
         )
@@ -58,8 +62,9 @@ class _StepLog:
 
 
 class LogShipper:
-    def __init__(self, conn: ServerConnection):
+    def __init__(self, conn: ServerConnection, masks: SecretMasks | None = None):
         self._conn = conn
+        self.masks = masks if masks is not None else SecretMasks()
         self._open: set[_StepLog] = set()
         self._flush: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[None]] = set()

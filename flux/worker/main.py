@@ -19,7 +19,8 @@ from pathlib import Path
 
 from flux.config import Configuration
 from flux.errors import ConfigurationError
-from flux.worker.connection import RegistrationRefusedError
+from flux.worker.connection import RegistrationRefusedError, SessionRevokedError
+from flux.worker.masked_output import mask_process_output
 from flux.worker.process import Worker, WorkerOptions
 
 log = logging.getLogger("flux.worker")
@@ -77,6 +78,11 @@ def run_worker(name: str | None, server_url: str | None) -> int:
             return runner.run(_serve(options))
     except RegistrationRefusedError as exc:
         return _fail(str(exc))
+    except SessionRevokedError as exc:
+        return _fail(
+            f"the server revoked this worker's session ({exc.detail}); exiting. To rejoin, "
+            "start the worker again with the bootstrap token (workers.bootstrap_token)"
+        )
 
 
 def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
@@ -91,6 +97,7 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
 
 async def _serve(options: WorkerOptions) -> int:
     worker = Worker(options)
+    mask_process_output(worker.masks)  # what tasks print or log, with secret values masked
     loop = asyncio.get_running_loop()
     handled: list[signal.Signals] = []
     for signum in (signal.SIGTERM, signal.SIGINT):

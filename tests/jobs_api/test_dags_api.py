@@ -142,6 +142,22 @@ def test_outputs_flow_downstream(api: httpx.Client) -> None:
     assert run["output"] == {"double": 8, "describe": {"got": 8, "input": {"n": 4}}}
 
 
+def test_two_names_with_the_same_definition_each_run_under_their_own_name(
+    api: httpx.Client,
+) -> None:
+    # One definition is one content version; a worker that has built the first name's
+    # workflow must still run the second name's runs as that name.
+    nodes_ = [{"id": "a", "runtime": "bash", "handler": "echo same"}]
+    first = submit_dag(api, {"name": "twin-a", "nodes": nodes_})
+    first_run = wait_run(api, first["runId"])
+    second = submit_dag(api, {"name": "twin-b", "nodes": nodes_})
+    second_run = wait_run(api, second["runId"])
+
+    assert first["version"] == second["version"]
+    assert (first_run["state"], second_run["state"]) == ("COMPLETED", "COMPLETED"), second_run
+    assert nodes(second_run)["a"]["logs"].strip() == "same"
+
+
 def test_a_diamond_runs_its_middle_nodes_at_the_same_time(api: httpx.Client) -> None:
     sleeper = "sleep 1; echo $PAYLOAD"
     body = {

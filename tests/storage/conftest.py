@@ -82,7 +82,7 @@ async def _emptied_postgres(url: str) -> None:
     async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
         await conn.execute(
             "TRUNCATE executions, events, jobs, execution_logs, task_cache, secrets, workflows, "
-            "workers, schedules, schedule_fires, limit_slots"
+            "workers, schedules, schedule_fires, limit_slots, audit_log, api_keys"
         )
 
 

@@ -89,6 +89,34 @@ async def test_checkpoint_is_fenced_by_worker_and_epoch(ostore: OrchestratorStor
     assert got is not None and [e.seq for e in got.execution.events] == [0, 1, 2]
 
 
+async def test_checkpoint_many_stores_each_write_or_refuses_it_alone(
+    ostore: OrchestratorStore,
+) -> None:
+    for name in ("a", "b"):
+        await submit(ostore, name)
+        await ostore.claim(name, "w1", b"J", LATER)
+    await ostore.checkpoint(write("a", 1, ev("a", 2)), LATER)
+
+    results = await ostore.checkpoint_many(
+        [
+            write("a", 1, ev("a", 2), state=S.COMPLETED),  # seq 2 is taken: the end is not kept
+            write("b", 0, ev("b", 2)),  # a stale epoch
+            write("nope", 1, ev("nope", 0)),
+            write("b", 1, ev("b", 2), state=S.RUNNING),
+            write("a", 1, ev("a", 3), state=S.RUNNING),
+        ],
+        LATER,
+    )
+
+    kinds = [type(r).__name__ for r in results]
+    assert kinds == ["EventConflictError", "LeaseLostError", "KeyError", "Transition", "Transition"]
+    a, b = await ostore.get_run("a"), await ostore.get_run("b")
+    assert a is not None and b is not None
+    assert a.execution.state is S.RUNNING and a.lease.expires_at is not None
+    assert [e.seq for e in a.execution.events] == [0, 1, 2, 3]
+    assert b.execution.state is S.RUNNING and [e.seq for e in b.execution.events] == [0, 1, 2]
+
+
 async def test_an_end_releases_the_lease_and_fences_later_writes(
     ostore: OrchestratorStore,
 ) -> None:

@@ -3,6 +3,8 @@
 // Streams (server-sent events) are read with fetch rather than EventSource, because
 // EventSource cannot send that header.
 
+import { clearRefusal, reportRefusal } from "./auth_banner.js";
+
 const KEY_STORAGE = "flux.apiKey";
 
 export class ApiError extends Error {
@@ -23,6 +25,7 @@ export function apiKey() {
 export function setApiKey(key) {
   if (key) localStorage.setItem(KEY_STORAGE, key);
   else localStorage.removeItem(KEY_STORAGE);
+  clearRefusal(); // the next refusal, if any, shows it again
 }
 
 function headers(extra) {
@@ -39,6 +42,13 @@ export function url(path, params) {
   }
   const text = query.toString();
   return text ? `${path}?${text}` : path;
+}
+
+/** The ApiError of a failed response; a refused key or role also shows the banner. */
+async function failure(response) {
+  const detail = await detailOf(response);
+  if (response.status === 401 || response.status === 403) reportRefusal(response.status, detail);
+  return new ApiError(response.status, detail);
 }
 
 async function detailOf(response) {
@@ -61,7 +71,7 @@ export async function request(method, path, { params, json, form, signal } = {})
     init.body = form;
   }
   const response = await fetch(url(path, params), init);
-  if (!response.ok) throw new ApiError(response.status, await detailOf(response));
+  if (!response.ok) throw await failure(response);
   if (response.status === 204) return null;
   const type = response.headers.get("content-type") || "";
   return type.includes("json") ? response.json() : response.text();
@@ -92,7 +102,7 @@ export function stream(path, { onEvent, onStatus, once = false } = {}) {
         signal: controller.signal,
         cache: "no-store",
       });
-      if (!response.ok) throw new ApiError(response.status, await detailOf(response));
+      if (!response.ok) throw await failure(response);
       delay = 1000;
       onStatus?.("open");
       await readEvents(response.body, onEvent);

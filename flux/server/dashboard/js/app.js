@@ -5,6 +5,7 @@
 import { clear, h } from "./dom.js";
 import * as live from "./live.js";
 import { errorBox } from "./ui.js";
+import audit from "./views/audit.js";
 import execution from "./views/execution.js";
 import executions from "./views/executions.js";
 import jobs from "./views/jobs.js";
@@ -29,6 +30,7 @@ const ROUTES = [
   [/^\/limits\/?$/, limits, "limits"],
   [/^\/secrets\/?$/, secrets, "secrets"],
   [/^\/settings\/?$/, settings, "settings"],
+  [/^\/audit\/?$/, audit, "audit"],
 ];
 
 const main = document.getElementById("view");
