@@ -34,6 +34,7 @@ from flux.outputs.setup import server_offloader
 from flux.secret_managers import check_encryption_key
 from flux.server import (
     errors,
+    openapi_security,
     routes_admin,
     routes_audit,
     routes_auth,
@@ -207,6 +208,7 @@ def create_app(settings: FluxSettings, *, token: str | None = None) -> FastAPI:
     )
     for module in routers:
         app.include_router(module.router)
+    openapi_security.install(app)
     # Innermost of the three: a body is counted only for requests authentication let in.
     app.add_middleware(BodyLimitMiddleware, limit_for=settings_limits(settings))
     app.add_middleware(AuthMiddleware, exposure=exposure)

@@ -13,6 +13,8 @@ export interface paths {
          * Overview
          * @description Executions per state, runs ended per minute over the last `minutes`, the queue, the
          *     worker fleet and the next schedule fires.
+         *
+         *     Needs an API key with the viewer role (or a higher one).
          */
         get: operations["overview_stats_overview_get"];
         put?: never;
@@ -33,6 +35,8 @@ export interface paths {
         /**
          * Workers
          * @description Registered workers with their health and the runs each holds now.
+         *
+         *     Needs an API key with the viewer role (or a higher one).
          */
         get: operations["workers_stats_workers_get"];
         put?: never;
@@ -54,6 +58,8 @@ export interface paths {
          * Search Executions
          * @description Python workflow runs, script jobs and DAG runs together, newest first, filtered;
          *     pages follow each other by cursor, so a deep page costs what the first one does.
+         *
+         *     Needs an API key with the viewer role (or a higher one).
          */
         get: operations["search_executions_executions_search_get"];
         put?: never;
@@ -77,6 +83,8 @@ export interface paths {
          *     updated_at, created_at, parent_execution_id, worker} whenever a run is queued or
          *     changes state, `output` {execution_id} (with `execution_id`), `resync` when the client
          *     fell too far behind and should read again, and `keepalive` every 15 s.
+         *
+         *     Needs an API key with the viewer role (or a higher one).
          */
         get: operations["live_executions_executions_live_get"];
         put?: never;
@@ -98,6 +106,8 @@ export interface paths {
          * Execution Logs
          * @description What each step of a run printed while it ran (script steps ship their output as it
          *     comes; a finished attempt's whole output is also in its recorded value).
+         *
+         *     Needs an API key with the viewer role (or a higher one).
          */
         get: operations["execution_logs_executions__execution_id__logs_get"];
         put?: never;
@@ -121,6 +131,8 @@ export interface paths {
          * Submit Dag
          * @description Store a DAG of script nodes (validated first: ids, dependencies, cycles, runtimes)
          *     and run it now; answers with its workflow id and the run's id.
+         *
+         *     Needs an API key with the operator role (or a higher one).
          */
         post: operations["submit_dag_workflows_submit_post"];
         delete?: never;
@@ -139,6 +151,8 @@ export interface paths {
         /**
          * Dag Run
          * @description A DAG run with each node's state, output, logs and attempts.
+         *
+         *     Needs an API key with the viewer role (or a higher one).
          */
         get: operations["dag_run_workflows_runs__run_id__get"];
         put?: never;
@@ -156,12 +170,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Workflows */
+        /**
+         * List Workflows
+         * @description Needs an API key with the viewer role (or a higher one).
+         */
         get: operations["list_workflows_workflows_get"];
         put?: never;
         /**
          * Upload Workflows
          * @description Register the workflows of an uploaded `.py` file (parsed, never executed here).
+         *
+         *     Needs an API key with the operator role (or a higher one).
          */
         post: operations["upload_workflows_workflows_post"];
         delete?: never;
@@ -177,7 +196,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Show Workflow */
+        /**
+         * Show Workflow
+         * @description Needs an API key with the viewer role (or a higher one).
+         */
         get: operations["show_workflow_workflows__name__get"];
         put?: never;
         post?: never;
@@ -201,6 +223,8 @@ export interface paths {
          * @description Start a run: `sync` waits for its end (202 after server.sync_timeout), `async`
          *     returns at once, `stream` sends server-sent events until it settles. `priority`
          *     overrides the workflow's: queued runs with a higher one start first.
+         *
+         *     Needs an API key with the operator role (or a higher one).
          */
         post: operations["run_workflow_workflows__name__run__mode__post"];
         delete?: never;
@@ -221,6 +245,8 @@ export interface paths {
         /**
          * Resume Workflow
          * @description Resume a paused run with the body as its pause point's answer (409 if not paused).
+         *
+         *     Needs an API key with the operator role (or a higher one).
          */
         post: operations["resume_workflow_workflows__name__resume__execution_id___mode__post"];
         delete?: never;
@@ -236,7 +262,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Execution Status */
+        /**
+         * Execution Status
+         * @description Needs an API key with the viewer role (or a higher one).
+         */
         get: operations["execution_status_workflows__name__status__execution_id__get"];
         put?: never;
         post?: never;
@@ -256,6 +285,8 @@ export interface paths {
         /**
          * Cancel Execution
          * @description Cancel a run (409 if it already ended); `mode=sync` waits until it is cancelled.
+         *
+         *     Needs an API key with the operator role (or a higher one).
          */
         get: operations["cancel_execution_workflows__name__cancel__execution_id__get"];
         put?: never;
@@ -279,6 +310,8 @@ export interface paths {
          * Submit Job
          * @description Queue a script job (or schedule it for `runAt`); answers at once with its id (201),
          *     or with the job an earlier request with the same `Idempotency-Key` made (200).
+         *
+         *     Needs an API key with the operator role (or a higher one).
          */
         post: operations["submit_job_jobs_submit_post"];
         delete?: never;
@@ -297,6 +330,8 @@ export interface paths {
         /**
          * List Jobs
          * @description Newest first; `count` is the number of all jobs matching the filters.
+         *
+         *     Needs an API key with the viewer role (or a higher one).
          */
         get: operations["list_jobs_jobs_get"];
         put?: never;
@@ -317,6 +352,8 @@ export interface paths {
         /**
          * Get Job
          * @description State, exit code, logs, output and every attempt of a job.
+         *
+         *     Needs an API key with the viewer role (or a higher one).
          */
         get: operations["get_job_jobs__job_id__get"];
         put?: never;
@@ -339,6 +376,8 @@ export interface paths {
         /**
          * Cancel Job
          * @description Cancel a job that has not finished (a running attempt is killed); 409 if it has.
+         *
+         *     Needs an API key with the operator role (or a higher one).
          */
         post: operations["cancel_job_jobs__job_id__cancel_post"];
         delete?: never;
@@ -358,6 +397,8 @@ export interface paths {
          * Job Logs
          * @description The last attempt's logs as text; `follow=true` streams server-sent events instead:
          *     `log` {attempt, text} as output arrives, `attempt` when one ends, `end` at the end.
+         *
+         *     Needs an API key with the viewer role (or a higher one).
          */
         get: operations["job_logs_jobs__job_id__logs_get"];
         put?: never;
@@ -378,6 +419,8 @@ export interface paths {
         /**
          * List Executions
          * @description Newest first.
+         *
+         *     Needs an API key with the viewer role (or a higher one).
          */
         get: operations["list_executions_executions_get"];
         put?: never;
@@ -395,7 +438,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Show Execution */
+        /**
+         * Show Execution
+         * @description Needs an API key with the viewer role (or a higher one).
+         */
         get: operations["show_execution_executions__execution_id__get"];
         put?: never;
         post?: never;
@@ -419,6 +465,8 @@ export interface paths {
          * @description Start a new run of a FAILED or CANCELLED execution that reuses the steps it finished
          *     and runs the rest (docs/production.md). The body is optional. `mode=sync` waits until
          *     the new run ends or pauses (202 after server.sync_timeout); its view has `rerun_of`.
+         *
+         *     Needs an API key with the operator role (or a higher one).
          */
         post: operations["rerun_execution_executions__execution_id__rerun_post"];
         delete?: never;
@@ -437,6 +485,8 @@ export interface paths {
         /**
          * List Workers
          * @description Registered workers, their last resource report and whether they are connected.
+         *
+         *     Needs an API key with the viewer role (or a higher one).
          */
         get: operations["list_workers_workers_get"];
         put?: never;
@@ -459,6 +509,8 @@ export interface paths {
         /**
          * Register
          * @description Join with the bootstrap token (`Authorization: Bearer <workers.bootstrap_token>`).
+         *
+         *     Needs the workers' bootstrap token or an API key with the worker role.
          */
         post: operations["register_workers_register_post"];
         delete?: never;
@@ -478,6 +530,8 @@ export interface paths {
          * Connect
          * @description SSE: `execution_scheduled`, `execution_cancelled` and `keepalive` events. Closing the
          *     stream releases the worker's leases.
+         *
+         *     Worker protocol: needs the worker's session token.
          */
         get: operations["connect_workers__name__connect_get"];
         put?: never;
@@ -497,7 +551,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Claim */
+        /**
+         * Claim
+         * @description Worker protocol: needs the worker's session token.
+         */
         post: operations["claim_workers__name__claim__execution_id__post"];
         delete?: never;
         options?: never;
@@ -514,7 +571,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Claim Next */
+        /**
+         * Claim Next
+         * @description Worker protocol: needs the worker's session token.
+         */
         post: operations["claim_next_workers__name__claim_post"];
         delete?: never;
         options?: never;
@@ -531,7 +591,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Child Execution */
+        /**
+         * Child Execution
+         * @description Worker protocol: needs the worker's session token.
+         */
         post: operations["child_execution_workers__name__executions_post"];
         delete?: never;
         options?: never;
@@ -549,6 +612,8 @@ export interface paths {
         /**
          * Latest Workflow Source
          * @description The latest uploaded version (what `call("name")` runs).
+         *
+         *     Worker protocol: needs the worker's session token.
          */
         get: operations["latest_workflow_source_workers__name__workflows__workflow__get"];
         put?: never;
@@ -566,7 +631,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Workflow Source */
+        /**
+         * Workflow Source
+         * @description Worker protocol: needs the worker's session token.
+         */
         get: operations["workflow_source_workers__name__workflows__workflow___version__get"];
         put?: never;
         post?: never;
@@ -585,7 +653,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Checkpoint */
+        /**
+         * Checkpoint
+         * @description Worker protocol: needs the worker's session token.
+         */
         post: operations["checkpoint_workers__name__checkpoint__execution_id__post"];
         delete?: never;
         options?: never;
@@ -602,7 +673,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Checkpoints */
+        /**
+         * Checkpoints
+         * @description Worker protocol: needs the worker's session token.
+         */
         post: operations["checkpoints_workers__name__checkpoints_post"];
         delete?: never;
         options?: never;
@@ -619,7 +693,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Logs */
+        /**
+         * Logs
+         * @description Worker protocol: needs the worker's session token.
+         */
         post: operations["logs_workers__name__logs_post"];
         delete?: never;
         options?: never;
@@ -636,7 +713,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Heartbeat */
+        /**
+         * Heartbeat
+         * @description Worker protocol: needs the worker's session token.
+         */
         post: operations["heartbeat_workers__name__heartbeat_post"];
         delete?: never;
         options?: never;
@@ -653,7 +733,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Release */
+        /**
+         * Release
+         * @description Worker protocol: needs the worker's session token.
+         */
         post: operations["release_workers__name__release__execution_id__post"];
         delete?: never;
         options?: never;
@@ -670,7 +753,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Worker Secrets */
+        /**
+         * Worker Secrets
+         * @description Worker protocol: needs the worker's session token.
+         */
         post: operations["worker_secrets_workers__name__secrets_post"];
         delete?: never;
         options?: never;
@@ -687,7 +773,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cache Get */
+        /**
+         * Cache Get
+         * @description Worker protocol: needs the worker's session token.
+         */
         post: operations["cache_get_workers__name__cache_get_post"];
         delete?: never;
         options?: never;
@@ -703,7 +792,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Cache Set */
+        /**
+         * Cache Set
+         * @description Worker protocol: needs the worker's session token.
+         */
         put: operations["cache_set_workers__name__cache_put"];
         post?: never;
         delete?: never;
@@ -724,6 +816,8 @@ export interface paths {
         /**
          * Disconnect
          * @description A graceful leave: the worker's SSE stream is closed (which releases what it holds).
+         *
+         *     Worker protocol: needs the worker's session token.
          */
         post: operations["disconnect_workers__name__disconnect_post"];
         delete?: never;
@@ -743,12 +837,16 @@ export interface paths {
          * Get Output
          * @description A large value's encoded bytes, as uploaded (the worker checks them against the signed
          *     reference before decoding).
+         *
+         *     Worker protocol: needs the worker's session token.
          */
         get: operations["get_output_workers__name__outputs__digest__get"];
         /**
          * Put Output
          * @description Store a large value's encoded bytes under their sha256 (the body must match `digest`).
          *     Idempotent: the same bytes always land at the same name.
+         *
+         *     Worker protocol: needs the worker's session token.
          */
         put: operations["put_output_workers__name__outputs__digest__put"];
         post?: never;
@@ -768,10 +866,15 @@ export interface paths {
         /**
          * List Secrets
          * @description Names only, never values.
+         *
+         *     Needs an API key with the operator role (or a higher one).
          */
         get: operations["list_secrets_admin_secrets_get"];
         put?: never;
-        /** Set Secret */
+        /**
+         * Set Secret
+         * @description Needs an API key with the admin role (or a higher one).
+         */
         post: operations["set_secret_admin_secrets_post"];
         delete?: never;
         options?: never;
@@ -786,11 +889,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Secret */
+        /**
+         * Get Secret
+         * @description Needs an API key with the admin role (or a higher one).
+         */
         get: operations["get_secret_admin_secrets__name__get"];
         put?: never;
         post?: never;
-        /** Delete Secret */
+        /**
+         * Delete Secret
+         * @description Needs an API key with the admin role (or a higher one).
+         */
         delete: operations["delete_secret_admin_secrets__name__delete"];
         options?: never;
         head?: never;
@@ -807,6 +916,8 @@ export interface paths {
         /**
          * Health
          * @description The process answers (says nothing about the database: see /ready).
+         *
+         *     Needs no key.
          */
         get: operations["health_health_get"];
         put?: never;
@@ -827,6 +938,8 @@ export interface paths {
         /**
          * Ready
          * @description Ready when the database answers.
+         *
+         *     Needs no key.
          */
         get: operations["ready_ready_get"];
         put?: never;
@@ -844,7 +957,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Metrics */
+        /**
+         * Metrics
+         * @description Needs an API key with the viewer role (or a higher one).
+         */
         get: operations["metrics_metrics_get"];
         put?: never;
         post?: never;
@@ -864,12 +980,16 @@ export interface paths {
         /**
          * List Schedules
          * @description Every schedule, by name, with its next and last fire times and run counts.
+         *
+         *     Needs an API key with the viewer role (or a higher one).
          */
         get: operations["list_schedules_schedules_get"];
         put?: never;
         /**
          * Create Schedule
          * @description Store a schedule (checked completely first: nothing is stored on a 400).
+         *
+         *     Needs an API key with the operator role (or a higher one).
          */
         post: operations["create_schedule_schedules_post"];
         delete?: never;
@@ -890,6 +1010,8 @@ export interface paths {
         /**
          * Preview Spec
          * @description The next fire times of a schedule that is not stored.
+         *
+         *     Needs an API key with the viewer role (or a higher one).
          */
         post: operations["preview_spec_schedules_preview_post"];
         delete?: never;
@@ -908,6 +1030,8 @@ export interface paths {
         /**
          * Get Schedule
          * @description A schedule by id or name, with its recent fires (newest first).
+         *
+         *     Needs an API key with the viewer role (or a higher one).
          */
         get: operations["get_schedule_schedules__key__get"];
         put?: never;
@@ -915,6 +1039,8 @@ export interface paths {
         /**
          * Delete Schedule
          * @description The runs it started stay.
+         *
+         *     Needs an API key with the operator role (or a higher one).
          */
         delete: operations["delete_schedule_schedules__key__delete"];
         options?: never;
@@ -931,7 +1057,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Pause Schedule */
+        /**
+         * Pause Schedule
+         * @description Needs an API key with the operator role (or a higher one).
+         */
         post: operations["pause_schedule_schedules__key__pause_post"];
         delete?: never;
         options?: never;
@@ -951,6 +1080,8 @@ export interface paths {
         /**
          * Resume Schedule
          * @description Goes on from now: times that passed while paused are not caught up.
+         *
+         *     Needs an API key with the operator role (or a higher one).
          */
         post: operations["resume_schedule_schedules__key__resume_post"];
         delete?: never;
@@ -969,6 +1100,8 @@ export interface paths {
         /**
          * Preview Schedule
          * @description The schedule's next `count` fire times.
+         *
+         *     Needs an API key with the viewer role (or a higher one).
          */
         get: operations["preview_schedule_schedules__key__preview_get"];
         put?: never;
@@ -991,6 +1124,8 @@ export interface paths {
          * @description Limits in use or declared (of one workflow with `workflow=`): capacity, the runs
          *     holding a slot (rate limits: the starts still counting), and the queued runs waiting.
          *     `workflows` lists what each workflow's latest upload declares.
+         *
+         *     Needs an API key with the viewer role (or a higher one).
          */
         get: operations["list_limits_limits_get"];
         put?: never;
@@ -1012,6 +1147,8 @@ export interface paths {
          * List Audit
          * @description Recorded actions, newest first. A record is written within about 0.2 s of its
          *     action; this replica's pending records are written before the list is read.
+         *
+         *     Needs an API key with the admin role (or a higher one).
          */
         get: operations["list_audit_audit_get"];
         put?: never;
@@ -1032,6 +1169,8 @@ export interface paths {
         /**
          * Whoami
          * @description The caller: its key (or why it is served without one) and its role.
+         *
+         *     Needs an API key with the viewer role (or a higher one).
          */
         get: operations["whoami_auth_whoami_get"];
         put?: never;
@@ -1052,12 +1191,16 @@ export interface paths {
         /**
          * List Keys
          * @description Every key, revoked ones too; never a secret.
+         *
+         *     Needs an API key with the admin role (or a higher one).
          */
         get: operations["list_keys_auth_keys_get"];
         put?: never;
         /**
          * Create Key
          * @description A new key with a role. The answer holds the key itself, this once only.
+         *
+         *     Needs an API key with the admin role (or a higher one).
          */
         post: operations["create_key_auth_keys_post"];
         delete?: never;
@@ -1079,6 +1222,8 @@ export interface paths {
         /**
          * Revoke Key
          * @description Revoke a key: refused at once on this replica, within seconds on others.
+         *
+         *     Needs an API key with the admin role (or a higher one).
          */
         delete: operations["revoke_key_auth_keys__key_id__delete"];
         options?: never;
@@ -1099,6 +1244,8 @@ export interface paths {
          * Revoke Worker
          * @description End a worker's session: its token stops working, its stream closes (its runs go
          *     back to the queue) and it exits; it can only join again with the bootstrap token.
+         *
+         *     Needs an API key with the admin role (or a higher one).
          */
         post: operations["revoke_worker_workers__name__revoke_post"];
         delete?: never;
@@ -2739,6 +2886,11 @@ export interface components {
             /** Source */
             source: string;
         };
+        /** ErrorDetail */
+        ErrorDetail: {
+            /** Detail */
+            detail: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -2768,6 +2920,24 @@ export interface operations {
                     "application/json": components["schemas"]["Overview"];
                 };
             };
+            /** @description No key, or a wrong, revoked or expired one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The key's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -2795,6 +2965,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WorkerStatus"][];
+                };
+            };
+            /** @description No key, or a wrong, revoked or expired one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The key's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
         };
@@ -2841,6 +3029,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description No key, or a wrong, revoked or expired one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The key's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -2875,6 +3081,24 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            /** @description No key, or a wrong, revoked or expired one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The key's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -2904,6 +3128,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ExecutionLogs"];
+                };
+            };
+            /** @description No key, or a wrong, revoked or expired one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The key's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
             /** @description Not Found */
@@ -2973,6 +3215,33 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description No key, or a wrong, revoked or expired one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The key's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The request body is over its size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
             /** @description Unsupported Media Type */
             415: {
                 headers: {
@@ -3002,6 +3271,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DagRunEnvelope"];
+                };
+            };
+            /** @description No key, or a wrong, revoked or expired one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The key's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
             /** @description Not Found */
@@ -3042,6 +3329,24 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowInfo"][];
                 };
             };
+            /** @description No key, or a wrong, revoked or expired one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The key's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
         };
     };
     upload_workflows_workflows_post: {
@@ -3076,6 +3381,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No key, or a wrong, revoked or expired one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The key's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
             /** @description Request Entity Too Large */
@@ -3125,6 +3448,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No key, or a wrong, revoked or expired one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The key's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
             /** @description Not Found */
@@ -3216,6 +3557,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description No key, or a wrong, revoked or expired one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The key's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
             /** @description Not Found */
             404: {
                 headers: {
@@ -3232,6 +3591,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is over its size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
             /** @description Unsupported Media Type */
@@ -3302,6 +3670,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description No key, or a wrong, revoked or expired one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The key's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
             /** @description Not Found */
             404: {
                 headers: {
@@ -3318,6 +3704,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is over its size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
             /** @description Unsupported Media Type */
@@ -3370,6 +3765,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No key, or a wrong, revoked or expired one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The key's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
             /** @description Not Found */
@@ -3449,6 +3862,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No key, or a wrong, revoked or expired one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The key's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
             /** @description Not Found */
@@ -3567,6 +3998,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description No key, or a wrong, revoked or expired one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The key's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
             /** @description Request Entity Too Large */
             413: {
                 headers: {
@@ -3611,6 +4060,24 @@ export interface operations {
                     "application/json": components["schemas"]["JobList"];
                 };
             };
+            /** @description No key, or a wrong, revoked or expired one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The key's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -3640,6 +4107,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["JobEnvelope"];
+                };
+            };
+            /** @description No key, or a wrong, revoked or expired one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The key's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
             /** @description Not Found */
@@ -3680,6 +4165,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["JobEnvelope"];
+                };
+            };
+            /** @description No key, or a wrong, revoked or expired one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The key's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
             /** @description Not Found */
@@ -3735,6 +4238,24 @@ export interface operations {
                     "text/event-stream": unknown;
                 };
             };
+            /** @description No key, or a wrong, revoked or expired one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The key's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
             /** @description Not Found */
             404: {
                 headers: {
@@ -3778,6 +4299,24 @@ export interface operations {
                     "application/json": components["schemas"]["ExecutionList"];
                 };
             };
+            /** @description No key, or a wrong, revoked or expired one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The key's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -3809,6 +4348,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ExecutionView"];
+                };
+            };
+            /** @description No key, or a wrong, revoked or expired one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The key's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
             /** @description Not Found */
@@ -3879,6 +4436,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description No key, or a wrong, revoked or expired one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The key's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
             /** @description Not Found */
             404: {
                 headers: {
@@ -3895,6 +4470,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is over its size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
             /** @description Validation Error */
@@ -3924,6 +4508,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WorkerView"][];
+                };
+            };
+            /** @description No key, or a wrong, revoked or expired one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The key's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
         };
@@ -3993,6 +4595,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is over its size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
             /** @description Validation Error */
@@ -4228,6 +4839,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description The request body is over its size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -4306,6 +4926,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is over its size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
             /** @description Validation Error */
@@ -4542,6 +5171,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description The request body is over its size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -4622,6 +5260,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description The request body is over its size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -4698,6 +5345,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is over its size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
             /** @description Validation Error */
@@ -4780,6 +5436,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description The request body is over its size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -4857,6 +5522,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is over its size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
             /** @description Validation Error */
@@ -4939,6 +5613,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description The request body is over its size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -5019,6 +5702,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description The request body is over its size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -5095,6 +5787,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is over its size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
             /** @description Validation Error */
@@ -5344,6 +6045,24 @@ export interface operations {
                     "application/json": string[];
                 };
             };
+            /** @description No key, or a wrong, revoked or expired one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The key's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
         };
     };
     set_secret_admin_secrets_post: {
@@ -5375,6 +6094,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description No key, or a wrong, revoked or expired one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The key's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
             /** @description Not Found */
             404: {
                 headers: {
@@ -5382,6 +6119,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is over its size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
             /** @description Validation Error */
@@ -5422,6 +6168,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No key, or a wrong, revoked or expired one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The key's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
             /** @description Not Found */
@@ -5469,6 +6233,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No key, or a wrong, revoked or expired one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The key's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
             /** @description Not Found */
@@ -5558,6 +6340,24 @@ export interface operations {
                     "text/plain": string;
                 };
             };
+            /** @description No key, or a wrong, revoked or expired one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The key's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
         };
     };
     list_schedules_schedules_get: {
@@ -5576,6 +6376,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ScheduleView"][];
+                };
+            };
+            /** @description No key, or a wrong, revoked or expired one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The key's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
         };
@@ -5665,6 +6483,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description No key, or a wrong, revoked or expired one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The key's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
             /** @description Not Found */
             404: {
                 headers: {
@@ -5681,6 +6517,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request body is over its size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
             /** @description Unsupported Media Type */
@@ -5739,6 +6584,33 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description No key, or a wrong, revoked or expired one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The key's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The request body is over its size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
             /** @description Unsupported Media Type */
             415: {
                 headers: {
@@ -5771,6 +6643,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ScheduleView"];
+                };
+            };
+            /** @description No key, or a wrong, revoked or expired one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The key's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
             /** @description Not Found */
@@ -5810,6 +6700,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description No key, or a wrong, revoked or expired one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The key's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
             };
             /** @description Not Found */
             404: {
@@ -5851,6 +6759,24 @@ export interface operations {
                     "application/json": components["schemas"]["ScheduleView"];
                 };
             };
+            /** @description No key, or a wrong, revoked or expired one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The key's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
             /** @description Not Found */
             404: {
                 headers: {
@@ -5889,6 +6815,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ScheduleView"];
+                };
+            };
+            /** @description No key, or a wrong, revoked or expired one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The key's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
             /** @description Not Found */
@@ -5934,6 +6878,24 @@ export interface operations {
                     "application/json": components["schemas"]["SchedulePreview"];
                 };
             };
+            /** @description No key, or a wrong, revoked or expired one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The key's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
             /** @description Not Found */
             404: {
                 headers: {
@@ -5972,6 +6934,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LimitList"];
+                };
+            };
+            /** @description No key, or a wrong, revoked or expired one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The key's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
             /** @description Validation Error */
@@ -6025,6 +7005,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description No key, or a wrong, revoked or expired one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The key's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -6054,6 +7052,24 @@ export interface operations {
                     "application/json": components["schemas"]["WhoAmI"];
                 };
             };
+            /** @description No key, or a wrong, revoked or expired one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The key's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
         };
     };
     list_keys_auth_keys_get: {
@@ -6072,6 +7088,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ApiKeyView"][];
+                };
+            };
+            /** @description No key, or a wrong, revoked or expired one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The key's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
         };
@@ -6107,6 +7141,33 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description No key, or a wrong, revoked or expired one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The key's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The request body is over its size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -6136,6 +7197,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ApiKeyView"];
+                };
+            };
+            /** @description No key, or a wrong, revoked or expired one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The key's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
             /** @description Not Found */
@@ -6175,6 +7254,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description No key, or a wrong, revoked or expired one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description The key's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
             };
             /** @description Not Found */
             404: {
