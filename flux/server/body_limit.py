@@ -38,6 +38,7 @@ class BodyLimit:
 LimitFor = Callable[[str, str], BodyLimit]  # (method, path) -> its cap
 
 _OUTPUT_UPLOAD = re.compile(r"^/workers/[^/]+/outputs/[^/]+$")
+_WORKER_PROTOCOL = re.compile(r"^/workers/[^/]+/")  # not /workers/register: no segment after
 
 
 def settings_limits(settings: FluxSettings) -> LimitFor:
@@ -48,6 +49,10 @@ def settings_limits(settings: FluxSettings) -> LimitFor:
     )
     script = BodyLimit(settings.jobs.max_script_bytes + FORM_SLACK, "jobs.max_script_bytes")
     output = BodyLimit(settings.outputs.max_upload_bytes, "outputs.max_upload_bytes")
+    worker = BodyLimit(
+        max(settings.outputs.max_upload_bytes, settings.server.max_request_bytes),
+        "outputs.max_upload_bytes",
+    )
 
     def limit_for(method: str, path: str) -> BodyLimit:
         if method == "POST" and path == "/workflows":
@@ -56,6 +61,10 @@ def settings_limits(settings: FluxSettings) -> LimitFor:
             return script
         if method == "PUT" and _OUTPUT_UPLOAD.match(path):
             return output
+        if _WORKER_PROTOCOL.match(path):
+            # Session-token calls of workers: a checkpoint batch of a wide fan-out can hold
+            # many values just under `outputs.inline_limit`; refusing it would stall runs.
+            return worker
         return general
 
     return limit_for

@@ -13,6 +13,9 @@ import httpx
 import pytest
 from conftest import FluxServer, start_server, stop_server
 
+from flux.config import FluxSettings
+from flux.server.body_limit import settings_limits
+
 pytestmark = pytest.mark.slow
 
 BOOTSTRAP = "inputs-bootstrap-token"
@@ -252,3 +255,20 @@ def test_numbers_out_of_range_are_4xx(api: httpx.Client) -> None:
     # Long but valid: its first fire would come after the year 9999, so it has none.
     ages = api.post("/schedules/preview", json={"interval_seconds": 8e13, "count": 3})
     assert ages.status_code == 200 and ages.json()["fire_times"] == []
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "setting"),
+    [
+        ("POST", "/workflows", "server.max_upload_bytes"),
+        ("POST", "/jobs/submit", "jobs.max_script_bytes"),
+        ("POST", "/schedules", "server.max_request_bytes"),
+        ("POST", "/workers/register", "server.max_request_bytes"),
+        # A worker's checkpoint batch may carry many values just under the inline limit.
+        ("POST", "/workers/w1/checkpoints", "outputs.max_upload_bytes"),
+        ("PUT", "/workers/w1/outputs/abc", "outputs.max_upload_bytes"),
+    ],
+)
+def test_each_endpoint_has_the_cap_of_its_setting(method: str, path: str, setting: str) -> None:
+    limits = settings_limits(FluxSettings())
+    assert limits(method, path).setting == setting
