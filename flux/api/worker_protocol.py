@@ -45,9 +45,10 @@ import base64
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, Field, PlainSerializer
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, PlainSerializer
 
 from flux.domain.events import ExecutionState
+from flux.domain.secret_names import validate_secret_name
 
 # How a 401's detail starts when an admin revoked the worker's session (`flux worker
 # revoke`): the worker exits instead of registering again.
@@ -198,7 +199,8 @@ class CacheEntry(BaseModel):
 class SecretsRequest(BaseModel):
     execution_id: str
     epoch: Int64
-    names: list[str]
+    # Checked here, so a malformed name is a 422 before any lookup.
+    names: list[Annotated[str, AfterValidator(validate_secret_name)]]
 
 
 class SecretsReply(BaseModel):

@@ -126,13 +126,17 @@ def test_secrets_show_names_only(server: FluxServer, open_page: Callable[..., Pa
 def test_an_api_key_is_sent_with_every_request(
     server: FluxServer, open_page: Callable[..., Page]
 ) -> None:
+    # A real key: the server checks every key it is sent, even from loopback.
+    created = httpx.post(f"{server.url}/auth/keys", json={"name": "dashboard", "role": "viewer"})
+    assert created.status_code == 201, created.text
+    key = created.json()["key"]
     page = open_page(server.url)
     browser_page = page.open("/settings")
-    browser_page.fill("input[name=apiKey]", "key-123")
+    browser_page.fill("input[name=apiKey]", key)
     browser_page.get_by_role("button", name="Save").click()
     with browser_page.expect_request("**/stats/overview*") as request:
         page.open("/")
-    assert request.value.headers.get("authorization") == "Bearer key-123"
+    assert request.value.headers.get("authorization") == f"Bearer {key}"
 
 
 LIMITED = """

@@ -80,6 +80,8 @@ class FakeServer:
     released: list[str] = field(default_factory=list)
     heartbeat_interval: float = 0.05
     fail_next: list[int] = field(default_factory=list)  # statuses to answer next calls with
+    # When set, each `POST /claim` (claim queued work) waits for it: a pull held on the wire.
+    claim_gate: asyncio.Event | None = None
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
@@ -165,7 +167,7 @@ class FakeServer:
         if head == "claim" and len(parts) == 2:
             return self._claim(parts[1], worker)
         if head == "claim":
-            return self._claim_next(ClaimNext.model_validate_json(body), worker)
+            return await self._claim_next(ClaimNext.model_validate_json(body), worker)
         if head == "checkpoints":
             return self._checkpoints(CheckpointBatch.model_validate_json(body), worker)
         if head == "executions":
@@ -234,7 +236,9 @@ class FakeServer:
             return httpx.Response(409, json={"detail": f"it is {run.state.value}"})
         return _json(self._take(run, worker))
 
-    def _claim_next(self, ask: ClaimNext, worker: str) -> httpx.Response:
+    async def _claim_next(self, ask: ClaimNext, worker: str) -> httpx.Response:
+        if self.claim_gate is not None:
+            await self.claim_gate.wait()
         queued = [
             r
             for r in self.runs.values()

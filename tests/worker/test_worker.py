@@ -107,6 +107,35 @@ async def test_capacity_bounds_concurrent_runs(server: FakeServer, start_worker:
     assert all(server.runs[i].state is _S.COMPLETED for i in ids)
 
 
+async def test_a_slot_freed_while_a_pull_is_on_the_wire_is_filled_at_once(
+    server: FakeServer, start_worker: Any
+) -> None:
+    server.upload("doubler", "v1", SOURCE)
+    server.upload("sleeper", "v1", SOURCE)
+    first = [server.submit("doubler", i) for i in range(2)]
+    slow = server.submit("sleeper", 30)
+    last = server.submit("doubler", 9)
+
+    def pulls() -> int:
+        return sum(c.endswith("/claim") for c in server.calls)
+
+    server.claim_gate = opened = asyncio.Event()
+    await start_worker(max_concurrency=2)
+    await wait_for(lambda: pulls() == 1)
+    server.claim_gate = asyncio.Event()  # the next pull waits on the wire
+    opened.set()  # the first pull takes both doublers
+
+    # One doubler's end pulls for its slot; the other ends while that pull is held.
+    await wait_for(lambda: all(_done(server, i)() for i in first) and pulls() == 2)
+    server.claim_gate.set()
+
+    # That pull brings the sleeper; the slot the second doubler freed takes the last run
+    # now, not once the sleeper ends (30 s later).
+    await wait_for(_done(server, last))
+    assert server.output(last) == 18
+    assert server.runs[slow].state is _S.CLAIMED or server.runs[slow].state is _S.RUNNING
+
+
 async def test_cancel_stops_a_running_execution(server: FakeServer, start_worker: Any) -> None:
     server.upload("sleeper", "v1", SOURCE)
     await start_worker()
