@@ -28,9 +28,11 @@ from typing import TYPE_CHECKING, Any
 from flux.api.rerun import LATEST, ORIGINAL, RerunRequest
 from flux.builtin_workflows import is_builtin
 from flux.domain.events import ExecutionEventType, ExecutionState, new_event_id, utcnow
+from flux.domain.limits import RunLimits
 from flux.engine.store import EventRow, ExecutionExistsError, ExecutionRow
 from flux.errors import ExecutionNotFoundError, FluxError, WorkflowNotFoundError
 from flux.orchestrator.idempotency import derived_id
+from flux.orchestrator.limits import queue_options
 from flux.orchestrator.store import RunRow, WorkflowRow, server_event
 
 if TYPE_CHECKING:
@@ -240,10 +242,12 @@ async def prepare_rerun(
         EventRow(execution_id, seq + i, new_event_id(), kind.value, step, name, value, now)
         for i, (kind, step, name, value) in enumerate(extra)
     ]
-    requests = json.loads(workflow.metadata).get("requests")
+    metadata = json.loads(workflow.metadata)
+    requests = metadata.get("requests")
     input_blob = (
         codec.dumps(request.input, "the workflow input") if request.has_input else original.input
     )
+    limits = _rerun_limits(service, original, workflow, metadata, request)
     # Built from the original so that what else describes how it runs (its place in the
     # queue) carries over; everything of the original's own run is replaced.
     return dataclasses.replace(
@@ -256,8 +260,31 @@ async def prepare_rerun(
         updated_at=now,
         workflow_version=workflow.version,
         requests=json.dumps(requests) if requests else None,
+        limits=limits,
         events=[first, *copied, *added],
     )
+
+
+def _rerun_limits(
+    service: Orchestrator,
+    original: ExecutionRow,
+    workflow: WorkflowRow,
+    metadata: dict[str, Any],
+    request: RerunRequest,
+) -> RunLimits | None:
+    """The limits the rerun is admitted under: a limit key is read from the input (e.g. a
+    concurrency per customer), and the chosen version may declare other limits, so they are
+    worked out again whenever either differs from the original's. Its priority carries over."""
+    if not request.has_input and workflow.version == original.workflow_version:
+        return original.limits
+    if request.has_input:
+        value = request.input
+    else:
+        try:
+            value = service.core.codec.loads(original.input) if original.input else None
+        except Exception:  # an input the server cannot decode: keep the keys it had
+            return original.limits
+    return queue_options(original.workflow_name, metadata, value, original.priority)[1]
 
 
 def _check_rerunnable(original: ExecutionRow) -> None:

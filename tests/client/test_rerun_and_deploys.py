@@ -248,3 +248,37 @@ def test_a_rerun_runs_on_the_latest_version_or_the_original_one(
     done = client.resume("release", latest.execution_id, "go", mode="sync")
     # The first call's recorded output is reused; what runs after it is v2's code.
     assert done.output == ["x-v2", "helper-v1", "helper-v2", "go"]
+
+
+PER_CUSTOMER = """
+from flux import task, workflow
+
+@task
+async def bill(customer):
+    if customer == "acme":
+        raise RuntimeError("acme's card was declined")
+    return f"billed {customer}"
+
+@workflow.with_options(concurrency=1, concurrency_key="customer", priority=4)
+async def bill_customer(ctx):
+    return await bill(ctx.input["customer"])
+"""
+
+
+def test_a_rerun_with_new_input_is_admitted_under_the_new_inputs_limit_key(
+    client: FluxClient,
+) -> None:
+    client.upload_workflow_source(PER_CUSTOMER, "per_customer.py")
+    original = wait_for(
+        client, client.run("bill_customer", {"customer": "acme"}), S.FAILED, S.COMPLETED
+    )
+    same = client.rerun(original.execution_id)
+    other = client.rerun(original.execution_id, input={"customer": "globex"})
+    done = wait_for(client, other, S.COMPLETED, S.FAILED)
+    wait_for(client, same, S.FAILED, S.COMPLETED)
+
+    assert original.state is S.FAILED
+    assert same.limit_keys == ['concurrency:bill_customer[customer="acme"]']
+    assert other.limit_keys == ['concurrency:bill_customer[customer="globex"]']
+    assert (done.state, done.output) == (S.COMPLETED, "billed globex")
+    assert (same.priority, other.priority) == (4, 4)  # the original's place in the queue
