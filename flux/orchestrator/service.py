@@ -68,6 +68,18 @@ class Outcome:
     replayed: bool = False  # an idempotency key's earlier execution, not a new one
 
 
+@dataclass(frozen=True, slots=True)
+class RunStream:
+    """The events of one run as `stream` sends them, and which run that is (known before
+    the first event: the audit log records it)."""
+
+    execution_id: str
+    events: AsyncIterator[tuple[str, dict[str, Any]]]
+
+    def __aiter__(self) -> AsyncIterator[tuple[str, dict[str, Any]]]:
+        return self.events
+
+
 class Orchestrator:
     def __init__(self, core: Core):
         self.core = core
@@ -272,7 +284,7 @@ class Orchestrator:
         resume_of: str | None = None,
         idempotency_key: str | None = None,
         priority: int | None = None,
-    ) -> AsyncIterator[tuple[str, dict[str, Any]]]:
+    ) -> RunStream:
         """SSE events (name, data) of a new run (or of the run `idempotency_key` started), or
         of resuming `resume_of`, until it settles. The run is submitted (or resumed) here, so
         errors surface before any event."""
@@ -292,7 +304,7 @@ class Orchestrator:
         except BaseException:
             waiters.close(execution_id, watch)
             raise
-        return self._stream_events(execution_id, watch)
+        return RunStream(execution_id, self._stream_events(execution_id, watch))
 
     async def _stream_events(
         self, execution_id: str, watch: Watch

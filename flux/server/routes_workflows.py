@@ -12,7 +12,7 @@ from starlette.datastructures import UploadFile
 
 from flux.api.models import ExecutionView, WorkflowDetail, WorkflowInfo
 from flux.domain.limits import MAX_PRIORITY, MIN_PRIORITY
-from flux.orchestrator.service import Outcome
+from flux.orchestrator.service import Outcome, RunStream
 from flux.server import audit
 from flux.server.errors import documented
 from flux.server.idempotency import IDEMPOTENCY_PARAMETER, REPLAYED_HEADER, idempotency_key
@@ -125,7 +125,7 @@ def _answer(outcome: Outcome) -> Response:
     )
 
 
-async def _events(stream: AsyncIterator[tuple[str, dict[str, Any]]]) -> AsyncIterator[bytes]:
+async def _events(stream: RunStream) -> AsyncIterator[bytes]:
     async for event, data in stream:
         yield json_frame(event, data)
 
@@ -151,6 +151,7 @@ async def run_workflow(
     key = idempotency_key(request)
     if mode is Mode.stream:
         events = await service.stream(name, input, idempotency_key=key, priority=priority)
+        audit.note(request, execution_id=events.execution_id)
         return sse_response(_events(events))
     outcome = await service.run(
         name,

@@ -293,3 +293,19 @@ def test_records_reach_postgresql_even_with_a_nul_in_the_path(tmp_path: Path) ->
         ("secret.delete", "bad\\x00name", 400),
     ]
     assert entries[0]["actor"] == "anonymous (loopback)"
+
+
+def test_a_streamed_start_names_its_run(server: FluxServer, keys: Keys) -> None:
+    with (
+        http(server, keys.operator) as operator,
+        operator.stream("POST", "/workflows/approval/run/stream", json="streamed") as sse,
+    ):
+        assert sse.status_code == 200
+        body = "".join(sse.iter_text())  # ends when the run pauses
+    with http(server, keys.admin) as admin:
+        paused = admin.get("/executions", params={"workflow": "approval", "state": "PAUSED"})
+        ids = {e["execution_id"] for e in paused.json()["executions"]}
+        starts = audit(admin, action="execution.start")
+    streamed = [e for e in starts if e["detail"].get("execution_id") in ids and e["status"] == 200]
+    [entry] = [e for e in streamed if e["detail"]["execution_id"] in body]
+    assert entry["actor"].endswith("(olga)")
