@@ -248,6 +248,8 @@ class EmbeddedWorker:
         self._task = asyncio.create_task(self._supervise(), name="flux-embedded-worker")
 
     async def _supervise(self) -> None:
+        from flux.worker.main import EXIT_REVOKED
+
         backoff = 0.5
         while not self._stopping:
             started = time.monotonic()
@@ -260,6 +262,12 @@ class EmbeddedWorker:
             )
             code = await self._process.wait()
             if self._stopping:
+                return
+            if code == EXIT_REVOKED:
+                logger.warning(
+                    "the embedded worker's session was revoked (flux worker revoke); it is not "
+                    "restarted until this server is"
+                )
                 return
             if time.monotonic() - started > _HEALTHY_RUN_S:
                 backoff = 0.5

@@ -34,10 +34,15 @@ def default_name() -> str:
     return f"{host}-{secrets.token_hex(3)}"
 
 
-def _fail(message: str) -> int:
+# `flux start worker` exits with this when an admin revoked its session: whoever supervises
+# it (`flux start server` for its embedded worker, systemd) should not start it again.
+EXIT_REVOKED = 4
+
+
+def _fail(message: str, code: int = 1) -> int:
     sys.stderr.write(f"flux worker: {message}\n")
     sys.stderr.flush()
-    return 1
+    return code
 
 
 def worker_options(name: str | None, server_url: str | None) -> WorkerOptions:
@@ -81,7 +86,8 @@ def run_worker(name: str | None, server_url: str | None) -> int:
     except SessionRevokedError as exc:
         return _fail(
             f"the server revoked this worker's session ({exc.detail}); exiting. To rejoin, "
-            "start the worker again with the bootstrap token (workers.bootstrap_token)"
+            "start the worker again with the bootstrap token (workers.bootstrap_token)",
+            EXIT_REVOKED,
         )
 
 

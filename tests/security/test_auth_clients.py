@@ -169,7 +169,31 @@ def test_a_revoked_worker_exits_and_rejoins_only_with_the_bootstrap_token(
         stop_server(server)
 
     assert revoke.returncode == 0, revoke.stderr
-    assert code == 1
+    assert code == 4  # revoked: supervisors do not restart it
     assert "revoked this worker's session" in stderr and "bootstrap token" in stderr
     assert status != "connected"
     assert unknown.returncode == 1 and "not registered" in unknown.stderr
+
+
+def test_a_revoked_embedded_worker_is_not_restarted(tmp_path: Path) -> None:
+    server = start_server(tmp_path)
+    try:
+        deadline = time.monotonic() + 30
+        while "connected" not in _workers(server.url).values():
+            assert time.monotonic() < deadline, "the embedded worker did not connect"
+            time.sleep(0.05)
+        [name] = _workers(server.url)
+        revoke = FluxCLI(tmp_path, server.url)("worker", "revoke", name)
+        log = tmp_path / "server.log"
+        while "not restarted" not in log.read_text():
+            assert time.monotonic() < deadline + 30, log.read_text()
+            time.sleep(0.05)
+        time.sleep(2)  # a restart would have reconnected it by now (backoff 0.5 s)
+        status = _workers(server.url)[name]
+        text = log.read_text()
+    finally:
+        stop_server(server)
+
+    assert revoke.returncode == 0, revoke.stderr
+    assert status != "connected"
+    assert "restarting it" not in text
