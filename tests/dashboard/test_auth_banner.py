@@ -36,6 +36,9 @@ def test_a_refused_key_shows_a_banner_leading_to_settings(
         expect(banner).to_be_visible()
         expect(banner).to_contain_text("API key needed")
         expect(banner).to_contain_text("authentication required")
+        # The page says why it is empty rather than loading forever.
+        expect(view.locator("#view .error-box")).to_contain_text("authentication required")
+        expect(view.locator("#view .loading")).to_be_hidden()
         page.shot("auth-banner")
         banner.get_by_role("link", name="Open Settings").click()
         expect(view.locator("#view h1")).to_have_text("Settings")
