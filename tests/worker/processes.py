@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,27 +13,14 @@ from typing import Any
 
 import httpx
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.conftest import clean_env, free_port
+
 TOKEN = "e2e-bootstrap-token"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def env(**extra: str) -> dict[str, str]:
-    """The environment without the caller's FLUX_* settings, this checkout importable."""
-    base = {k: v for k, v in os.environ.items() if not k.upper().startswith("FLUX_")}
-    return {
-        **base,
-        "PYTHONPATH": str(REPO),
-        "FLUX_WORKERS__BOOTSTRAP_TOKEN": TOKEN,
-        "FLUX_LOG_LEVEL": "INFO",
-        **extra,
-    }
+    """The environment of `clean_env`, with the cluster's bootstrap token."""
+    return clean_env(**{"FLUX_WORKERS__BOOTSTRAP_TOKEN": TOKEN, "FLUX_LOG_LEVEL": "INFO", **extra})
 
 
 def wait_until(condition: Callable[[], Any], timeout: float = 30.0, what: str = "it") -> Any:
