@@ -72,6 +72,8 @@ executions = Table(
     Column("rate_limit", Integer, nullable=True),
     Column("rate_period", Float, nullable=True),
     Index(None, "workflow_name", "created_at"),
+    # Newest first across every workflow and state: the unfiltered lists (migration 0007).
+    Index(None, "created_at", "execution_id"),
     # The dispatch queue: SCHEDULED rows oldest first; also serves filters on state alone.
     Index(None, "state", "created_at"),
     Index(None, "parent_execution_id"),
