@@ -124,7 +124,7 @@ class LocalFileStorage(OutputStorage):
     def directory(self, settings: FluxSettings) -> Path | None:
         if self.base_path is not None:
             return self.base_path
-        from flux.outputs.setup import local_directory
+        from flux.outputs.blobs import local_directory
 
         return local_directory(settings)
 

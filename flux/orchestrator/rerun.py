@@ -340,16 +340,6 @@ def _renumbered(event: EventRow, execution_id: str, seq: int) -> EventRow:
     )
 
 
-def rerun_origin(events: Sequence[EventRow], decode: Any) -> str | None:
-    """The execution a run reruns, read from its first event (None for other runs). `decode`
-    turns a stored value into plain data (the server's display decoder)."""
-    if not events or events[0].type != _E.WORKFLOW_SCHEDULED.value or events[0].value is None:
-        return None
-    origin = decode(events[0].value)
-    found = origin.get("rerun_of") if isinstance(origin, dict) else None
-    return found if isinstance(found, str) else None
-
-
 __all__ = [
     "RERUNNABLE",
     "RerunError",
@@ -358,5 +348,4 @@ __all__ = [
     "plan_rerun",
     "prepare_rerun",
     "rerun",
-    "rerun_origin",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -12,7 +13,6 @@ from flux.api.worker_protocol import PackageInfo, WorkerResources
 from flux.domain.events import ExecutionEventType, ExecutionState, utcnow
 from flux.engine.store import EventRow
 from flux.orchestrator.fit import Capacity, shortfall
-from flux.orchestrator.rerun import rerun_origin
 from flux.orchestrator.store import RunRow, WorkerRow, WorkflowRow
 from flux.orchestrator.values import DisplayDecoder
 
@@ -125,3 +125,14 @@ def pending_reason(requests: str | None, workers: list[WorkerRow], stale_after: 
             return "waiting for a free worker slot"
         reasons.append(f"worker '{worker.name}': {reason}")
     return "no connected worker fits it (" + "; ".join(reasons[:5]) + ")"
+
+
+def rerun_origin(events: Sequence[EventRow], decode: Any) -> str | None:
+    """The execution a run reruns, read from its first event, where `flux.orchestrator.rerun`
+    records it (None for other runs). `decode` turns a stored value into plain data (the
+    server's display decoder)."""
+    if not events or events[0].type != _E.WORKFLOW_SCHEDULED.value or events[0].value is None:
+        return None
+    origin = decode(events[0].value)
+    found = origin.get("rerun_of") if isinstance(origin, dict) else None
+    return found if isinstance(found, str) else None

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flux.codec.references import is_digest
+from flux.config import FluxSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +58,12 @@ class BlobStore(ABC):
 
     @abstractmethod
     def describe(self) -> str: ...
+
+
+def local_directory(settings: FluxSettings) -> Path:
+    """Where large outputs are kept without S3: `outputs.path`, else `<home>/outputs`."""
+    configured = settings.outputs.path
+    return Path(configured) if configured else Path(settings.home) / "outputs"
 
 
 class DirectoryBlobStore(BlobStore):

@@ -19,18 +19,13 @@ from flux.config import FluxSettings
 from flux.engine.runtime import Services
 from flux.engine.store import ExecutionStore
 from flux.output_storage import OutputStorage
-from flux.outputs.blobs import BlobStore, DirectoryBlobStore
+from flux.outputs.blobs import BlobStore, DirectoryBlobStore, local_directory
 from flux.outputs.offload import Offloader
 from flux.outputs.store import OffloadingStore
 
 log = logging.getLogger("flux.outputs")
 NEVER = sys.maxsize  # an inline limit no value reaches: references are still read
 _warned: set[type[OutputStorage]] = set()
-
-
-def local_directory(settings: FluxSettings) -> Path:
-    configured = settings.outputs.path
-    return Path(configured) if configured else Path(settings.home) / "outputs"
 
 
 def configured_store(settings: FluxSettings) -> BlobStore:
