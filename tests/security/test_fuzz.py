@@ -157,18 +157,30 @@ def seed(server: FluxServer) -> Path:
     return config
 
 
-@pytest.mark.timeout(400)
-def test_the_api_answers_every_generated_request_as_its_schema_says(server: FluxServer) -> None:
+# CPython 3.11 before 3.11.8 can raise this from ast.parse when Hypothesis describes one of its
+# own filter functions: the fuzzer crashed while generating, the API was not at fault.
+_FUZZER_CRASH = "SystemError: AST constructor recursion depth mismatch"
+
+
+def _fuzz(server: FluxServer, config: Path) -> tuple[int, str]:
     done = subprocess.run(
-        fuzz_command(server.url, seed(server)),
+        fuzz_command(server.url, config),
         cwd=server.cwd,
         env=clean_env(),
         capture_output=True,
         text=True,
-        timeout=360,
+        timeout=330,
     )
-    report = done.stdout + done.stderr
-    assert done.returncode == 0, report[-20000:]
+    return done.returncode, done.stdout + done.stderr
+
+
+@pytest.mark.timeout(720)
+def test_the_api_answers_every_generated_request_as_its_schema_says(server: FluxServer) -> None:
+    config = seed(server)
+    code, report = _fuzz(server, config)
+    if code != 0 and _FUZZER_CRASH in report and "Test Case ID" not in report:
+        code, report = _fuzz(server, config)  # once: a second crash fails the test
+    assert code == 0, report[-20000:]
     assert "No issues found" in report or "passed" in report, report[-5000:]
     # The worker protocol was reached with the session token, not stopped at its 401.
     assert "Authentication failed" not in report, report[-5000:]
