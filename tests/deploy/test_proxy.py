@@ -146,7 +146,17 @@ def _first_admin_key(replicas: list[FluxServer]) -> str:
 
 
 def _run(client: httpx.Client, name: str) -> httpx.Response:
-    return client.post("/workflows/greeting/run/sync", json=name)
+    """A sync run as a careful client sends it: with an idempotency key, retried on a 502.
+    Until its health check notices a stopped replica, the proxy may still pick it; Caddy
+    then retries on the other replica, but (2.6) cannot send a POST body twice and answers
+    502. The key makes the retry safe: it can never start a second run."""
+    headers = {"Idempotency-Key": f"proxy-test-{name}"}
+    deadline = time.monotonic() + 30
+    while True:
+        answer = client.post("/workflows/greeting/run/sync", json=name, headers=headers)
+        if answer.status_code != 502 or time.monotonic() > deadline:
+            return answer
+        time.sleep(0.5)
 
 
 def _logs(platform: Platform) -> str:
