@@ -13,12 +13,12 @@ token (`flux.orchestrator.workers`), which no user key can stand in for.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
 from flux.domain.access import Role
+from flux.server.route_templates import PARAMETER, template_pattern
 
 RuleKind = Literal["public", "role", "worker-session", "worker-register"]
 
@@ -118,18 +118,6 @@ POLICY: dict[str, dict[str, Rule]] = {
 # Anything not in the table: only an admin passes, and the app answers (404, 405...).
 UNKNOWN = ADMIN
 
-_PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(:path)?\}")
-
-
-def _pattern(template: str) -> re.Pattern[str]:
-    parts, end = [], 0
-    for found in _PARAM.finditer(template):
-        parts.append(re.escape(template[end : found.start()]))
-        parts.append(".*" if found.group(2) else "[^/]+")
-        end = found.end()
-    parts.append(re.escape(template[end:]))
-    return re.compile("".join(parts))
-
 
 def _specificity(template: str) -> tuple[int, ...]:
     """Sort key: at the first segment where two templates differ, a literal beats a
@@ -137,13 +125,13 @@ def _specificity(template: str) -> tuple[int, ...]:
     `/executions/{execution_id}` in the routers)."""
     ranks = []
     for segment in template.strip("/").split("/"):
-        found = _PARAM.fullmatch(segment)
+        found = PARAMETER.fullmatch(segment)
         ranks.append(0 if found is None else 2 if found.group(2) else 1)
     return tuple(ranks)
 
 
 _COMPILED = [
-    (template, _pattern(template), methods)
+    (template, template_pattern(template), methods)
     for template, methods in sorted(POLICY.items(), key=lambda item: _specificity(item[0]))
 ]
 

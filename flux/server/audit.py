@@ -28,6 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from flux.domain.access import Principal
 from flux.domain.events import utcnow
 from flux.orchestrator.store import AuditRecord
+from flux.server.route_templates import template_pattern
 
 UNAUTHENTICATED = "unauthenticated"
 _DETAIL_LIMIT = 2000  # characters of detail JSON kept; routes only add a few ids
@@ -84,17 +85,6 @@ ACTIONS = (
     Audited("POST", "/workers/{name}/revoke", "worker.revoke", "name"),
 )
 
-_PARAMETER = re.compile(r"\{(\w+)\}")
-
-
-def _pattern(template: str) -> re.Pattern[str]:
-    parts = _PARAMETER.split(template)
-    # Literal text at even positions, parameter names at odd ones.
-    regex = "".join(
-        re.escape(part) if i % 2 == 0 else f"(?P<{part}>[^/]+)" for i, part in enumerate(parts)
-    )
-    return re.compile(f"^{regex}$")
-
 
 class ActionTable:
     """Finds the audited action of a request: by method and first path segment, then the
@@ -105,11 +95,11 @@ class ActionTable:
         self._index: dict[tuple[str, str], list[tuple[re.Pattern[str], Audited]]] = {}
         for action in ordered:
             key = (action.method, _first_segment(action.template))
-            self._index.setdefault(key, []).append((_pattern(action.template), action))
+            self._index.setdefault(key, []).append((template_pattern(action.template), action))
 
     def match(self, method: str, path: str) -> tuple[Audited, dict[str, str]] | None:
         for pattern, action in self._index.get((method, _first_segment(path)), ()):
-            found = pattern.match(path)
+            found = pattern.fullmatch(path)
             if found is not None:
                 return action, found.groupdict()
         return None
